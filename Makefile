@@ -1,0 +1,49 @@
+# The two entry points (see README):
+#   make book   set up, execute every notebook at its published profile, build the HTML book
+#   make test   set up, unit tests, nbval of every notebook at its smoke defaults, book build -W
+# Set-up is idempotent: a local virtualenv (.venv), pinned requirements, simaug in editable
+# mode, the Korean fonts (Debian packages, as root), and CIFAR-10 imported from ../shared.
+
+SHELL := /bin/bash
+PY := .venv/bin/python
+SHARED ?= ../shared
+FONT_PACKAGES := fonts-nanum fonts-nanum-extra fonts-unfonts-core fonts-unfonts-extra fonts-baekmuk fonts-alee fonts-noto-cjk fontconfig
+
+.PHONY: book test setup fonts data unit nbval build-book run-published bench clean-book
+
+book: setup run-published build-book
+
+test: setup unit nbval build-book
+
+setup: .venv/.installed fonts data
+
+.venv/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+fonts:
+	@if fc-list :lang=ko 2>/dev/null | grep -qi nanum; then echo "Korean fonts: present"; \
+	elif [ "$$(id -u)" = 0 ]; then (apt-get install -y -qq $(FONT_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(FONT_PACKAGES) >/dev/null)) && echo "Korean fonts: installed"; \
+	else echo "Korean fonts missing: run 'sudo apt-get install $(FONT_PACKAGES)'" >&2; exit 1; fi
+
+data: .venv/.installed
+	$(PY) -m simaug data import cifar10 $(SHARED)/datasets/cifar10-jpeg.zip
+
+unit:
+	$(PY) -m pytest -q tests
+
+nbval:
+	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax -o filterwarnings= --nbval-cell-timeout=900 notebooks
+
+run-published:
+	$(PY) -m simaug run all --profile published
+
+build-book:
+	rm -rf _build/html
+	.venv/bin/jupyter-book build . -W --keep-going
+
+bench: setup
+	$(PY) -m simaug.bench train
+	$(PY) -m simaug.bench augment

@@ -1,0 +1,149 @@
+"""CAM-guided erasing (Oh, MSc thesis 2024, Section III.2 and Eq. 3), batched.
+
+The Grad-CAM arg-max p_m of each image is taken as the object centre. The erased
+rectangle has Random Erasing's size and aspect distribution (area U[s_l, s_h] * H * W,
+aspect U[r_1, 1 / r_1], W_e = sqrt(S_e / r_e), H_e = sqrt(S_e * r_e), first fitting of
+``attempts`` candidates) and one corner p_n at
+
+    p_n = p_m + d_e,    d_e = (rand(0, b_h), rand(0, b_h))        (Eq. 3)
+
+with rand(0, b_h) an integer uniform in {0, ..., b_h} (inclusive; b_h = 2 is the thesis'
+best). The thesis says only that p_n is "one of the vertices" of the patch. Here
+``corner="random"`` (default) picks one of the four corners uniformly per image and the
+box extends from p_n away from that corner (the top-left corner box covers rows
+[p_n.y, p_n.y + H_e), the bottom-right one rows (p_n.y - H_e, p_n.y], ...);
+``corner="top_left"`` etc. fix one. The anchored box may run out of the image: it is
+clipped at the border (like Cutout), so the erased area can be smaller than S_e; when
+p_n itself lies past the border (a peak on the last rows/columns plus d_e) and the box
+points outwards, nothing is left and the image is not erased, which is what slicing
+``img[y:y + h, x:x + w]`` in a per-image implementation does.
+
+The sampler takes the batch's CAM maps ``cam`` (B, h, w) (any resolution: the arg-max
+cell is mapped to the pixel at its centre) or the arg-max points directly,
+``points`` (B, 2) as (row, col) pixels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+
+from simaug.augment._base import (
+    AUGMENTS,
+    Augment,
+    box_fraction,
+    box_weight,
+    check_fill,
+    check_probability,
+    randint,
+    uniform,
+)
+from simaug.augment.random_erasing import check_box_distribution, sample_box_size
+
+CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
+
+
+def cam_peaks(cam: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+    """Arg-max pixel (B, 2) as (row, col) of CAM maps (B, h, w), in an H x W image.
+
+    Ties go to the first maximum in row-major order. A map at another resolution is
+    mapped cell-centre to pixel: row = floor((i + 0.5) * H / h).
+    """
+    if cam.ndim != 3:
+        raise ValueError(f"cam must be (B, h, w) maps, got shape {tuple(cam.shape)}")
+    B, h, w = cam.shape
+    H, W = size
+    flat = cam.reshape(B, -1).argmax(1)  # (B,)
+    i, j = flat // w, flat % w
+    row = torch.floor((i.double() + 0.5) * H / h).long().clamp(0, H - 1)
+    col = torch.floor((j.double() + 0.5) * W / w).long().clamp(0, W - 1)
+    return torch.stack([row, col], 1)  # (B, 2)
+
+
+@AUGMENTS.register("cam_erasing")
+@dataclass
+class CamErasing(Augment):
+    """Erase a Random-Erasing-sized box anchored next to the Grad-CAM peak.
+
+    Args:
+        p: probability that an image is erased. 1 by default: in the thesis' schedule
+            the erased copies are trained *alongside* the originals.
+        area, aspect, attempts, aspect_sampling: the box size distribution, as in
+            ``RandomErasing`` (an image whose candidates all fail is left unerased).
+        b_h: largest offset in pixels between p_m and the corner p_n (Eq. 3).
+        corner: which corner of the box sits at p_n: ``"random"`` or one of
+            ``"top_left"``, ``"top_right"``, ``"bottom_left"``, ``"bottom_right"``.
+        fill, value: as in ``RandomErasing`` (the thesis fills with 0).
+
+    Shape: x (B, C, H, W), cam (B, h, w) -> (B, C, H, W). Params: ``apply``, the peak
+    ``py, px``, offset ``dy, dx``, ``corner`` index into ``CORNERS``, box size
+    ``h, w`` and the clipped box ``y0, y1, x0, x1``, all (B,).
+
+    Example:
+        >>> cam = torch.zeros(1, 32, 32); cam[0, 5, 7] = 1.0
+        >>> params = CamErasing(b_h=0, corner="top_left").sample((1, 3, 32, 32), cam=cam)
+        >>> (int(params["y0"]), int(params["x0"]))
+        (5, 7)
+    """
+
+    name = "cam_erasing"
+    inputs = ("cam",)
+    p: float = 1.0
+    area: Tuple[float, float] = (0.02, 0.4)
+    aspect: Tuple[float, float] = (0.3, 1 / 0.3)
+    attempts: int = 100
+    aspect_sampling: str = "uniform"
+    b_h: int = 2
+    corner: str = "random"
+    fill: str = "zero"
+    value: Optional[Union[float, Sequence[float]]] = None
+
+    def __post_init__(self):
+        check_probability("p", self.p)
+        check_box_distribution(self.area, self.aspect, self.attempts, self.aspect_sampling)
+        if int(self.b_h) != self.b_h or self.b_h < 0:
+            raise ValueError(f"b_h must be a non-negative whole number of pixels, got {self.b_h}")
+        if self.corner not in CORNERS + ("random",):
+            raise ValueError(f"corner must be 'random' or one of {CORNERS}, got {self.corner!r}")
+        check_fill(self.fill, self.value)
+
+    def _accepted_inputs(self):
+        return ("cam", "points")
+
+    def _sample(self, shape, generator, device, cam=None, points=None):
+        B, _, H, W = shape
+        if (cam is None) == (points is None):
+            raise ValueError(
+                "cam_erasing needs the batch's CAM maps: call it with cam=<(B, h, w) tensor> "
+                "(e.g. from simaug.cam.GradCAM) or points=<(B, 2) arg-max pixels>"
+            )
+        peaks = cam_peaks(cam.detach(), (H, W)) if cam is not None else torch.as_tensor(points)
+        if peaks.shape != (B, 2):
+            raise ValueError(f"expected CAM/points for {B} images, got {tuple(peaks.shape)[:1]}")
+        peaks = peaks.to(device=device, dtype=torch.long)
+        h, w, fits = sample_box_size(B, H, W, self.area, self.aspect, int(self.attempts),
+                                     self.aspect_sampling, generator, device)
+        apply = (uniform((B,), generator, device) < self.p) & fits
+        dy = randint((B,), generator, device, 0, int(self.b_h))
+        dx = randint((B,), generator, device, 0, int(self.b_h))
+        if self.corner == "random":
+            corner = randint((B,), generator, device, 0, 3)
+        else:
+            corner = torch.full((B,), CORNERS.index(self.corner), dtype=torch.long, device=device)
+        ay, ax = peaks[:, 0] + dy, peaks[:, 1] + dx  # p_n, (B,) pixels
+        bottom, right = corner >= 2, corner % 2 == 1  # corner index = 2 * bottom + right
+        y0 = torch.where(bottom, ay - h + 1, ay)  # box rows [y0, y0 + h) contain p_n
+        x0 = torch.where(right, ax - w + 1, ax)
+        return {
+            "apply": apply, "py": peaks[:, 0], "px": peaks[:, 1], "dy": dy, "dx": dx,
+            "corner": corner, "h": h, "w": w,
+            "y0": y0.clamp(0, H), "y1": (y0 + h).clamp(0, H),
+            "x0": x0.clamp(0, W), "x1": (x0 + w).clamp(0, W),
+        }
+
+    def weight(self, params, size, dtype=torch.float32):
+        return box_weight(params, size, dtype)
+
+    def erased_fraction(self, params, size):
+        return box_fraction(params, size)

@@ -1,0 +1,85 @@
+"""Cutout (DeVries & Taylor, "Improved Regularization of Convolutional Neural Networks
+with Cutout", 2017), batched.
+
+A ``size`` x ``size`` square whose centre is uniform over all pixels of the image is
+zeroed; the square may stick out of the image and is clipped at the border, so the
+erased area varies (the official code: ``y = randint(h)``,
+``y1 = clip(y - length // 2, 0, h)``, ``y2 = clip(y + length // 2, 0, h)``). Here the
+square is [c - size // 2, c - size // 2 + size), the same for even sizes (CIFAR-10: 16).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Union
+
+import torch
+
+from simaug.augment._base import (
+    AUGMENTS,
+    Augment,
+    box_fraction,
+    box_weight,
+    check_fill,
+    check_probability,
+    randint,
+    uniform,
+)
+
+
+@AUGMENTS.register("cutout")
+@dataclass
+class Cutout(Augment):
+    """Cutout with one square hole per image.
+
+    Args:
+        p: probability that an image gets the hole (the paper: 1).
+        size: side of the square in pixels (CIFAR-10: 16).
+        fill: ``"zero"`` (paper), ``"constant"``, ``"mean"`` or ``"random"``
+            (see ``RandomErasing``).
+        value: the fill value for ``"constant"`` / ``"mean"``.
+
+    Shape: (B, C, H, W) -> (B, C, H, W). Params: ``apply`` (B,), the centre ``cy, cx``
+    and the clipped box ``y0, y1, x0, x1`` (B,) int64.
+
+    Example:
+        >>> out = Cutout(size=4)(torch.ones(2, 1, 8, 8), torch.Generator().manual_seed(0))
+        >>> int((out == 0).sum()) <= 2 * 16
+        True
+    """
+
+    name = "cutout"
+    p: float = 1.0
+    size: int = 16
+    fill: str = "zero"
+    value: Optional[Union[float, Sequence[float]]] = None
+
+    def __post_init__(self):
+        check_probability("p", self.p)
+        if int(self.size) < 1:
+            raise ValueError(f"size must be a positive number of pixels, got {self.size}")
+        check_fill(self.fill, self.value)
+
+    def _sample(self, shape, generator, device):
+        B, _, H, W = shape
+        if self.size > min(H, W):
+            raise ValueError(
+                f"cutout size {self.size} is larger than the {H}x{W} image; use size <= {min(H, W)}"
+            )
+        cy = randint((B,), generator, device, 0, H - 1)  # centre pixel, uniform
+        cx = randint((B,), generator, device, 0, W - 1)
+        y0, x0 = cy - self.size // 2, cx - self.size // 2
+        return {
+            "apply": uniform((B,), generator, device) < self.p,
+            "cy": cy,
+            "cx": cx,
+            "y0": y0.clamp(0, H),
+            "y1": (y0 + self.size).clamp(0, H),
+            "x0": x0.clamp(0, W),
+            "x1": (x0 + self.size).clamp(0, W),
+        }
+
+    def weight(self, params, size, dtype=torch.float32):
+        return box_weight(params, size, dtype)
+
+    def erased_fraction(self, params, size):
+        return box_fraction(params, size)

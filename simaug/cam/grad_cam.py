@@ -1,0 +1,129 @@
+"""Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
+Gradient-based Localization", ICCV 2017), batched and device-resident.
+
+For a target score s_c and the K feature maps F^k of a chosen layer,
+
+    w_k = mean_ij  d s_c / d F^k_ij,        M = ReLU( sum_k w_k F^k ),
+
+then M is upsampled bilinearly to the input size and min-max normalised per image
+(a constant map becomes all zeros). One forward pass and one ``torch.autograd.grad`` of
+the summed scores with respect to the layer's activation serve the whole batch: the
+images do not interact, so the gradient of the sum is each image's own gradient.
+
+Safe inside a training loop: the gradient is taken with respect to the activation only
+(``autograd.grad``, never ``.backward()``), so the parameters' ``.grad`` is untouched, and
+the model runs in eval mode (no BatchNorm running-statistics update, no dropout); every
+module's previous train/eval flag is restored afterwards.
+"""
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from simaug.cam.targets import select_scores
+
+
+def _resolve_layer(model: nn.Module, layer: Union[str, nn.Module]) -> nn.Module:
+    if isinstance(layer, nn.Module):
+        if not any(m is layer for m in model.modules()):
+            raise ValueError("target_layer is not a submodule of model")
+        return layer
+    try:
+        return model.get_submodule(layer)
+    except AttributeError:
+        names = [n for n, _ in model.named_modules() if n][:12]
+        raise ValueError(f"model has no submodule {layer!r}; some of its modules: {names}") from None
+
+
+class GradCAM:
+    """Grad-CAM maps for a batch.
+
+    Args:
+        model: a classifier returning logits (B, K).
+        target_layer: the layer whose output F (B, K', h, w) is explained, as a module or
+            a dotted name (``"layer3"``: the last stage of the CIFAR ResNets).
+        eval_mode: run the model in eval mode during the CAM pass (default True).
+
+    Shape: x (B, C, H, W) -> (B, H, W) in [0, 1], on x's device.
+
+    Example:
+        >>> model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(),
+        ...                       nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+        >>> with GradCAM(model, model[1]) as cam:
+        ...     maps = cam(torch.rand(2, 3, 8, 8))
+        >>> maps.shape
+        torch.Size([2, 8, 8])
+    """
+
+    def __init__(self, model: nn.Module, target_layer: Union[str, nn.Module], eval_mode: bool = True):
+        self.model = model
+        self.layer = _resolve_layer(model, target_layer)
+        self.eval_mode = eval_mode
+        self._active = False
+        self._act: Optional[torch.Tensor] = None
+        self._handle = self.layer.register_forward_hook(self._hook)
+
+    def _hook(self, module, inputs, output):
+        if not self._active:  # the model's ordinary forward passes are left alone
+            return None
+        if not isinstance(output, torch.Tensor) or output.ndim != 4:
+            raise ValueError(f"target_layer must output (B, K, h, w) feature maps, got {type(output)}")
+        if not output.requires_grad:  # frozen model / no_grad inputs: cut here, grad w.r.t. F only
+            output = output.detach().requires_grad_(True)
+        self._act = output
+        return output
+
+    def activations_and_grads(self, x: torch.Tensor, targets=None):
+        """Activation F and d(sum of scores)/dF, both (B, K', h, w), detached; and logits."""
+        modes = {m: m.training for m in self.model.modules()}
+        if self.eval_mode:
+            self.model.eval()
+        self._active = True
+        try:
+            with torch.enable_grad():
+                logits = self.model(x)  # (B, K)
+                if self._act is None:
+                    raise RuntimeError("target_layer was not called in the forward pass")
+                scores = select_scores(logits, targets)  # (B,)
+                (grads,) = torch.autograd.grad(scores.sum(), self._act)
+            act = self._act.detach()
+        finally:
+            self._active, self._act = False, None
+            for m, flag in modes.items():
+                m.training = flag
+        return act, grads.detach(), logits.detach()
+
+    def __call__(self, x: torch.Tensor, targets=None) -> torch.Tensor:
+        """CAM maps (B, H, W) in [0, 1] for ``targets`` (None: the predicted class; an int
+        tensor (B,); or callables such as ``ClassifierOutputTarget``)."""
+        if x.ndim != 4:
+            raise ValueError(f"expected x of shape (B, C, H, W), got {tuple(x.shape)}")
+        act, grads, _ = self.activations_and_grads(x, targets)
+        weights = grads.mean(dim=(2, 3), keepdim=True)  # (B, K', 1, 1): w_k
+        cam = F.relu((weights * act).sum(1, keepdim=True))  # (B, 1, h, w)
+        cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+        return normalize_cam(cam).to(x.device)  # (B, H, W)
+
+    def close(self) -> None:
+        """Remove the forward hook (idempotent)."""
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+
+    def __enter__(self) -> "GradCAM":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def normalize_cam(cam: torch.Tensor) -> torch.Tensor:
+    """Per-image min-max scaling of maps (B, H, W) to [0, 1]; a constant map -> zeros."""
+    flat = cam.flatten(1)
+    lo, hi = flat.min(1).values, flat.max(1).values
+    span = (hi - lo)[:, None, None]
+    out = (cam - lo[:, None, None]) / torch.where(span > 0, span, torch.ones_like(span))
+    return torch.where(span > 0, out, torch.zeros_like(out))

@@ -1,0 +1,7 @@
+"""Figure helpers (seaborn/matplotlib)."""
+from .confusion import plot_confusion
+from .curves import plot_training_curves
+from .predictions import plot_prediction_grid
+from .style import use_book_style
+
+__all__ = ["plot_confusion", "plot_training_curves", "plot_prediction_grid", "use_book_style"]

@@ -1,0 +1,102 @@
+"""Provenance of a result: parameters, seeds, commit, package versions, data checksums,
+device and wall time (airbench saves the script with its accuracies; nanoGPT puts the config
+into the checkpoint). Every table the book shows is printed next to one of these records.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional
+
+import torch
+
+from .data.paths import REPO_ROOT
+
+PACKAGES = ("simaug", "torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill")
+
+
+def git_commit(root: Path = REPO_ROOT) -> str:
+    """The checkout's commit, with ``-dirty`` when tracked files differ from it."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> Dict[str, str]:
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = "not installed"
+    return out
+
+
+def device_info() -> Dict[str, Any]:
+    info: Dict[str, Any] = {"platform": platform.platform(), "cpu": platform.processor() or platform.machine(),
+                            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()}
+    if torch.cuda.is_available():
+        info["cuda"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def dataset_record(meta: Dict[str, Any]) -> Dict[str, Any]:
+    """The checksum-bearing part of an ``ImageSet.meta``."""
+    keep = ("name", "split", "source_id", "source_sha256", "images_sha256", "subset", "sha256", "options")
+    rec = {k: meta[k] for k in keep if k in meta}
+    if "label_noise" in meta:
+        rec["label_noise"] = {k: v for k, v in meta["label_noise"].items() if k != "clean_labels"}
+    return rec
+
+
+def collect(params: Optional[Dict[str, Any]] = None, datasets: Iterable[Dict[str, Any]] = (),
+            wall_time_s: Optional[float] = None, **extra: Any) -> Dict[str, Any]:
+    """One provenance record (JSON-serialisable)."""
+    rec = {
+        "time_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "params": params or {},
+        "datasets": [dataset_record(d) for d in datasets],
+        "versions": package_versions(),
+        "device": device_info(),
+    }
+    if wall_time_s is not None:
+        rec["wall_time_s"] = round(float(wall_time_s), 1)
+    rec.update(extra)
+    return json.loads(json.dumps(rec, default=str))
+
+
+def write(record: Dict[str, Any], path: os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, default=str))
+    return path
+
+
+def as_frame(record: Dict[str, Any]):
+    """A two-column table for display in a notebook."""
+    import pandas as pd
+
+    rows = []
+
+    def walk(prefix: str, v: Any):
+        if isinstance(v, dict):
+            for k, w in v.items():
+                walk(f"{prefix}.{k}" if prefix else k, w)
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            for i, w in enumerate(v):
+                walk(f"{prefix}[{i}]", w)
+        else:
+            rows.append((prefix, v if isinstance(v, (str, int, float, bool)) or v is None else json.dumps(v)))
+
+    walk("", record)
+    return pd.DataFrame(rows, columns=["field", "value"]).set_index("field")

@@ -1,0 +1,307 @@
+"""A model-agnostic trainer over in-memory uint8 tensors (minGPT's ``Trainer`` with callbacks).
+
+The whole split stays in memory (on the training device) as uint8; each step gathers a
+batch, crops and flips it per image in one indexing op, converts and normalises it, and
+runs forward/backward. No ``DataLoader`` workers, no per-sample Python transforms.
+
+Reproducibility: the data order and augmentation of epoch ``e`` come from a generator
+seeded with ``(seed, e)``, and every checkpoint holds the model, optimiser, scheduler,
+global RNG state, history and callback states, so a killed run resumed from its last
+checkpoint ends (on the CPU) with the same numbers as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+import pandas as pd
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from ..data.image_set import ImageSet
+from ..metrics.confusion import confusion_matrix
+from .batch_transforms import random_crop_flip
+from .callback import Callback
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import TrainConfig
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} requested but CUDA is not available; use device='cpu' or 'auto'")
+    return dev
+
+
+def channel_stats(images: torch.Tensor, chunk: int = 10000) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-channel mean and std of uint8 images, in [0, 1] units."""
+    n = images.shape[0]
+    s = torch.zeros(images.shape[1], dtype=torch.float64)
+    s2 = torch.zeros_like(s)
+    for i in range(0, n, chunk):
+        x = images[i : i + chunk].double().div_(255)
+        s += x.sum((0, 2, 3))
+        s2 += x.pow(2).sum((0, 2, 3))
+    count = n * images.shape[2] * images.shape[3]
+    mean = s / count
+    std = (s2 / count - mean**2).clamp_min(1e-12).sqrt()
+    return tuple(mean.tolist()), tuple(std.tolist())
+
+
+class Trainer:
+    """Train ``model`` on ``train_set``, evaluating on ``test_set`` every epoch.
+
+    Args:
+        model: any ``nn.Module`` mapping (B, C, H, W) float to (B, K) logits.
+        config: a :class:`TrainConfig`.
+        train_set, test_set: :class:`~simaug.data.ImageSet` (test optional).
+        loss_fn: ``loss_fn(logits, targets) -> scalar``; default cross-entropy. If it has a
+            ``state_dict`` (an ``nn.Module``), that is checkpointed too.
+        callbacks: :class:`Callback` instances, called in order.
+        run_dir: folder for ``checkpoint.pt`` (written atomically every epoch) and the
+            history; with an existing checkpoint there, :meth:`fit` resumes from it.
+
+    Example:
+        >>> trainer = Trainer(create_model("resnet20"), TrainConfig(epochs=2), train, test)  # doctest: +SKIP
+        >>> history = trainer.fit()                                                      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig,
+        train_set: ImageSet,
+        test_set: Optional[ImageSet] = None,
+        loss_fn=None,
+        callbacks: Iterable[Callback] = (),
+        run_dir: Optional[os.PathLike] = None,
+    ):
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+        self.model = model.to(self.device, memory_format=self.memory_format)
+        self.train_set, self.test_set = train_set, test_set
+        self.num_classes = train_set.num_classes
+        self.loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+        if isinstance(self.loss_fn, nn.Module):
+            self.loss_fn.to(self.device)
+        self.callbacks: List[Callback] = list(callbacks)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        if config.normalize == "unit":
+            mean, std = (0.0,) * train_set.images.shape[1], (1.0,) * train_set.images.shape[1]
+        elif config.mean is not None and config.std is not None:
+            mean, std = config.mean, config.std
+        else:
+            mean, std = channel_stats(train_set.images)
+        self.mean = torch.tensor(mean, device=self.device).view(1, -1, 1, 1)
+        self.std = torch.tensor(std, device=self.device).view(1, -1, 1, 1)
+        self.optimizer = self._build_optimizer()
+        self.scheduler = self._build_scheduler()
+        self._train_images = train_set.images.to(self.device)
+        self._train_labels = train_set.labels.to(self.device)
+        self.epoch = 0  # completed epochs
+        self.step = 0  # completed optimiser steps
+        self.history: List[Dict[str, Any]] = []
+        self.train_cms: List[torch.Tensor] = []
+        self.test_cms: List[torch.Tensor] = []
+        self.train_cm: Optional[torch.Tensor] = None
+        self.test_cm: Optional[torch.Tensor] = None
+        self.generator: Optional[torch.Generator] = None  # this epoch's data generator
+
+    # -- construction ---------------------------------------------------------------
+    def _build_optimizer(self) -> torch.optim.Optimizer:
+        c, params = self.config, [p for p in self.model.parameters() if p.requires_grad]
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov, weight_decay=c.weight_decay)
+        return torch.optim.Adam(params, lr=c.lr, betas=c.betas, eps=c.eps, weight_decay=c.weight_decay)
+
+    def _build_scheduler(self):
+        c = self.config
+        if c.schedule == "multistep":
+            return torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(c.milestones), c.gamma)
+        if c.schedule == "cosine":
+            return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=c.epochs)
+        return torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: 1.0)
+
+    # -- data -------------------------------------------------------------------------
+    def to_input(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 (B, C, H, W) -> normalised float on the device, in the model's memory format."""
+        x = images.to(self.device, non_blocking=True).float().div_(255)
+        x = (x - self.mean) / self.std
+        return x.contiguous(memory_format=self.memory_format)
+
+    def _epoch_generator(self, epoch: int) -> torch.Generator:
+        return torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
+
+    def _batches(self, epoch: int):
+        c, n = self.config, len(self.train_set)
+        self.generator = self._epoch_generator(epoch)
+        order = torch.randperm(n, generator=self.generator).to(self.device)
+        for i in range(0, n, c.batch_size):
+            idx = order[i : i + c.batch_size]
+            if len(idx) < 2:  # a batch of one breaks batch norm; drop it
+                break
+            xb = random_crop_flip(self._train_images[idx], c.crop_padding, c.flip, self.generator)
+            yield self.to_input(xb), self._train_labels[idx]
+
+    # -- loop -------------------------------------------------------------------------
+    def _call(self, hook: str, *args):
+        for cb in self.callbacks:
+            getattr(cb, hook)(self, *args)
+
+    def training_step(self, x: torch.Tensor, y: torch.Tensor) -> Dict[str, Any]:
+        logits = self.model(x)
+        loss = self.loss_fn(logits, y)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"loss is {loss.item()} at epoch {self.epoch + 1}, step {self.step}: training diverged. "
+                f"Lower the learning rate (lr={self.config.lr}) or check the inputs; "
+                + (f"the last good checkpoint is {self.run_dir / 'checkpoint.pt'}" if self.run_dir else "no checkpoint was kept (no run_dir)")
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return {"loss": loss.detach(), "logits": logits.detach(), "targets": y}
+
+    def train_epoch(self, epoch: int) -> Dict[str, Any]:
+        self.model.train()
+        k = self.num_classes
+        cm = torch.zeros(k, k, dtype=torch.long, device=self.device)
+        loss_sum, seen = torch.zeros((), device=self.device), 0
+        steps = math.ceil(len(self.train_set) / self.config.batch_size)
+        show = self.config.progress if self.config.progress is not None else sys.stderr.isatty()
+        t0 = time.perf_counter()
+        for x, y in tqdm(self._batches(epoch), total=steps, disable=not show, leave=False, desc=f"epoch {epoch + 1}"):
+            for cb in self.callbacks:
+                replaced = cb.on_batch_start(self, x, y)
+                if replaced is not None:
+                    x, y = replaced
+            out = self.training_step(x, y)
+            self.step += 1
+            out["step"] = self.step
+            cm += confusion_matrix(out["logits"].argmax(1), out["targets"], k)
+            loss_sum += out["loss"] * len(out["targets"])
+            seen += len(out["targets"])
+            self._call("on_batch_end", out)
+        wall = time.perf_counter() - t0
+        self.train_cm = cm.cpu()
+        return {"train_loss": float(loss_sum) / max(seen, 1), "train_acc": float(cm.diagonal().sum()) / max(seen, 1),
+                "train_images": seen, "train_time_s": wall, "images_per_s": seen / wall}
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, batch_size: Optional[int] = None) -> torch.Tensor:
+        """Logits (N, K) on the CPU for uint8 images, in eval mode (the mode is restored)."""
+        was_training = self.model.training
+        self.model.eval()
+        bs = batch_size or self.config.eval_batch_size
+        try:
+            return torch.cat([self.model(self.to_input(images[i : i + bs])).float().cpu() for i in range(0, len(images), bs)])
+        finally:
+            self.model.train(was_training)
+
+    def evaluate(self, data: ImageSet) -> Dict[str, Any]:
+        logits = self.predict(data.images)
+        loss = F.cross_entropy(logits, data.labels).item()
+        cm = confusion_matrix(logits.argmax(1), data.labels, self.num_classes)
+        return {"loss": loss, "acc": float(cm.diagonal().sum()) / len(data), "cm": cm}
+
+    def fit(self) -> pd.DataFrame:
+        """Train for ``config.epochs`` (resuming from ``run_dir`` if a checkpoint is there)."""
+        if self.run_dir is not None and (self.run_dir / "checkpoint.pt").exists():
+            self.load_checkpoint(self.run_dir / "checkpoint.pt")
+        self._call("on_fit_start")
+        c = self.config
+        for epoch in range(self.epoch, c.epochs):
+            self._call("on_epoch_start", epoch)
+            record: Dict[str, Any] = {"epoch": epoch + 1, "lr": self.optimizer.param_groups[0]["lr"]}
+            record.update(self.train_epoch(epoch))
+            self.train_cms.append(self.train_cm)
+            if self.test_set is not None and ((epoch + 1) % c.eval_every == 0 or epoch + 1 == c.epochs):
+                ev = self.evaluate(self.test_set)
+                self.test_cm = ev["cm"]
+                record.update(test_loss=ev["loss"], test_acc=ev["acc"])
+            else:
+                self.test_cm = None
+            self.test_cms.append(self.test_cm)
+            self.scheduler.step()
+            self._call("on_epoch_end", epoch, record)
+            self.history.append(record)
+            self.epoch = epoch + 1
+            if c.verbose:
+                print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()), flush=True)
+            if self.run_dir is not None:
+                self.save_checkpoint(self.run_dir / "checkpoint.pt")
+        self._call("on_fit_end")
+        return self.history_frame()
+
+    # -- results and checkpoints ----------------------------------------------------------
+    def history_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.history)
+
+    def save_history(self, folder: os.PathLike) -> Path:
+        """Write ``history.csv``, ``history.parquet`` and the confusion matrices (``cms.pt``)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        df = self.history_frame()
+        df.to_csv(folder / "history.csv", index=False)
+        df.to_parquet(folder / "history.parquet", index=False)
+        torch.save({"train": self.train_cms, "test": self.test_cms, "classes": self.train_set.classes}, folder / "cms.pt")
+        return folder
+
+    def state_dict(self) -> Dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "loss_fn": self.loss_fn.state_dict() if hasattr(self.loss_fn, "state_dict") else None,
+            "callbacks": [cb.state_dict() for cb in self.callbacks],
+            "epoch": self.epoch,
+            "step": self.step,
+            "history": self.history,
+            "train_cms": self.train_cms,
+            "test_cms": self.test_cms,
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "config": self.config.to_dict(),
+        }
+
+    def save_checkpoint(self, path: os.PathLike) -> None:
+        save_checkpoint(self.state_dict(), path)
+
+    def load_checkpoint(self, path: os.PathLike) -> None:
+        state = load_checkpoint(path)
+        saved = dict(state["config"])
+        now = self.config.to_dict()
+        ignore = {"epochs", "device", "progress", "verbose", "eval_batch_size"}
+        diff = {k: (saved.get(k), now[k]) for k in now if k not in ignore and _norm(saved.get(k)) != _norm(now[k])}
+        if diff:
+            raise ValueError(f"checkpoint {path} was written with other settings {diff} (saved, now); "
+                             f"use another run_dir or the same config to resume")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if state["loss_fn"] is not None and hasattr(self.loss_fn, "load_state_dict"):
+            self.loss_fn.load_state_dict(state["loss_fn"])
+        if len(state["callbacks"]) != len(self.callbacks):
+            raise ValueError(f"checkpoint {path} has {len(state['callbacks'])} callback states, the trainer {len(self.callbacks)} callbacks")
+        for cb, s in zip(self.callbacks, state["callbacks"]):
+            cb.load_state_dict(s)
+        self.epoch, self.step, self.history = state["epoch"], state["step"], state["history"]
+        self.train_cms, self.test_cms = state["train_cms"], state["test_cms"]
+        self.train_cm = self.train_cms[-1] if self.train_cms else None
+        self.test_cm = self.test_cms[-1] if self.test_cms else None
+        torch.set_rng_state(state["rng_cpu"])
+        if state["rng_cuda"] is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+
+
+def _norm(v):
+    return list(v) if isinstance(v, (tuple, list)) else v

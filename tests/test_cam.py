@@ -1,0 +1,259 @@
+"""Tests of simaug.cam: Grad-CAM against an independent one-image-at-a-time
+implementation (forward hook + autograd.grad) and against the closed form for a
+GAP + linear head (Grad-CAM == CAM), side-effect freedom during training, the
+thresholded box and the overlay."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+from simaug.cam import ClassifierOutputTarget, GradCAM, cam_bbox, cam_overlay, normalize_cam  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = nn.Sequential() if stride == 1 and cin == cout else nn.Sequential(
+            nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(out)) + self.short(x))
+
+
+class SmallResNet(nn.Module):
+    """A 3-stage CIFAR-style ResNet small enough for tests; ``layer3`` is the last stage."""
+
+    def __init__(self, k=5, width=4):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.layer1 = Block(width, width, 1)
+        self.layer2 = Block(width, 2 * width, 2)
+        self.layer3 = Block(2 * width, 4 * width, 2)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(4 * width, k)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(self.drop(F.adaptive_avg_pool2d(x, 1).flatten(1)))
+
+
+def trained_like(model):
+    """Non-trivial BN statistics, so that eval and train modes differ."""
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.randn(16, 3, 16, 16) * 2 + 0.5)
+    return model.eval()
+
+
+def reference_gradcam(model, layer, x, cls):
+    """Independent Grad-CAM, one image at a time: forward hook + autograd.grad."""
+    model.eval()
+    maps = []
+    for i in range(x.shape[0]):
+        store = {}
+        h = layer.register_forward_hook(lambda m, inp, out: store.__setitem__("a", out))
+        try:
+            logits = model(x[i : i + 1])
+        finally:
+            h.remove()
+        a = store["a"]
+        (g,) = torch.autograd.grad(logits[0, int(cls[i])], a)
+        m = torch.relu((g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True))
+        m = F.interpolate(m, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+        lo, hi = m.min(), m.max()
+        maps.append((m - lo) / (hi - lo) if hi > lo else torch.zeros_like(m))
+    return torch.stack(maps).detach()
+
+
+def test_matches_independent_implementation_all_target_forms():
+    model = trained_like(SmallResNet())
+    x = torch.randn(6, 3, 16, 16)
+    pred = model(x).argmax(1)
+    cls = torch.tensor([0, 1, 2, 3, 4, 0])
+    with GradCAM(model, model.layer3) as cam:
+        ours_pred = cam(x)
+        ours_int = cam(x, targets=cls)
+        ours_list = cam(x, targets=cls.tolist())
+        ours_call = cam(x, targets=[ClassifierOutputTarget(int(c)) for c in cls])
+        ours_batch_call = cam(x, targets=ClassifierOutputTarget(2))
+    torch.testing.assert_close(ours_pred, reference_gradcam(model, model.layer3, x, pred), atol=1e-5, rtol=1e-4)
+    ref = reference_gradcam(model, model.layer3, x, cls)
+    for ours in (ours_int, ours_list, ours_call):
+        torch.testing.assert_close(ours, ref, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(ours_batch_call, reference_gradcam(model, model.layer3, x, [2] * 6), atol=1e-5, rtol=1e-4)
+    assert ours_pred.shape == (6, 16, 16) and ours_pred.dtype == torch.float32
+    assert ours_pred.min() >= 0 and ours_pred.max() <= 1
+    assert not torch.allclose(ours_int, ours_pred)  # the target matters
+
+
+def test_intermediate_layer_by_name():
+    model = trained_like(SmallResNet())
+    x = torch.randn(3, 3, 16, 16)
+    with GradCAM(model, "layer2.conv2") as cam:
+        ours = cam(x, targets=torch.tensor([1, 1, 4]))
+    ref = reference_gradcam(model, model.layer2.conv2, x, [1, 1, 4])
+    torch.testing.assert_close(ours, ref, atol=1e-5, rtol=1e-4)
+
+
+def test_gap_linear_head_closed_form_equals_cam():
+    # For F -> GAP -> Linear(W), d s_c / d F^k_ij = W_ck / (h w): Grad-CAM is Zhou et al.'s
+    # CAM ReLU(sum_k W_ck F^k) up to a positive scale, which min-max removes.
+    feats = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU())
+    head = nn.Linear(6, 4)
+    model = nn.Sequential(feats, nn.AdaptiveAvgPool2d(1), nn.Flatten(), head)
+    x = torch.randn(5, 3, 8, 8)
+    cls = torch.tensor([0, 1, 2, 3, 1])
+    with GradCAM(model, feats) as cam:
+        ours = cam(x, targets=cls)
+    with torch.no_grad():
+        f = feats(x)  # (B, 6, 8, 8)
+        m = torch.relu(torch.einsum("bk,bkij->bij", head.weight[cls], f))
+    torch.testing.assert_close(ours, normalize_cam(m), atol=1e-5, rtol=1e-4)
+
+
+def test_training_state_untouched():
+    model = trained_like(SmallResNet()).train()
+    model.layer1.eval()  # a frozen submodule must stay in eval mode
+    for p in model.parameters():
+        p.grad = torch.randn_like(p)
+    model.conv1.weight.grad = None
+    grads = {n: (None if p.grad is None else p.grad.clone()) for n, p in model.named_parameters()}
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.randn(4, 3, 16, 16)
+    with GradCAM(model, model.layer3) as cam:
+        a = cam(x)
+        b = cam(x)
+    torch.testing.assert_close(a, b)  # eval mode: dropout off, deterministic
+    for n, p in model.named_parameters():
+        assert (p.grad is None) if grads[n] is None else torch.equal(p.grad, grads[n]), n
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, state[k]), k  # BN running stats and num_batches_tracked
+    assert model.training and model.layer3.training and not model.layer1.training
+
+
+def test_hooks_released_and_inactive_outside_calls():
+    model = trained_like(SmallResNet())
+    x = torch.randn(2, 3, 16, 16)
+    before = model(x)
+    cam = GradCAM(model, model.layer3)
+    assert len(model.layer3._forward_hooks) == 1
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), before)  # ordinary forward unaffected
+    cam(x)
+    cam.close()
+    cam.close()  # idempotent
+    assert len(model.layer3._forward_hooks) == 0
+    with GradCAM(model, "layer3"):
+        assert len(model.layer3._forward_hooks) == 1
+    assert len(model.layer3._forward_hooks) == 0
+
+
+def test_works_under_no_grad_and_frozen_model():
+    model = trained_like(SmallResNet())
+    x = torch.randn(3, 3, 16, 16)
+    with GradCAM(model, model.layer3) as cam:
+        ref = cam(x, targets=torch.tensor([0, 1, 2]))
+        with torch.no_grad():
+            torch.testing.assert_close(cam(x, targets=torch.tensor([0, 1, 2])), ref)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    with GradCAM(model, model.layer3) as cam:
+        torch.testing.assert_close(cam(x, targets=torch.tensor([0, 1, 2])), ref)
+
+
+def test_normalize_cam_constant_and_range():
+    cam = torch.stack([torch.full((4, 4), 3.0), torch.arange(16.0).view(4, 4)])
+    out = normalize_cam(cam)
+    assert torch.equal(out[0], torch.zeros(4, 4))
+    assert out[1].min() == 0 and out[1].max() == 1
+    torch.testing.assert_close(out[1], torch.arange(16.0).view(4, 4) / 15)
+
+
+def test_bad_targets_and_layers():
+    model = trained_like(SmallResNet())
+    x = torch.randn(2, 3, 16, 16)
+    with GradCAM(model, model.layer3) as cam:
+        with pytest.raises(ValueError, match="shape"):
+            cam(x, targets=torch.tensor([1, 2, 3]))
+        with pytest.raises(ValueError, match=r"\[0, 5\)"):
+            cam(x, targets=torch.tensor([1, 7]))
+        with pytest.raises(TypeError, match="integers"):
+            cam(x, targets=torch.tensor([1.0, 2.0]))
+        with pytest.raises(ValueError, match="callables"):
+            cam(x, targets=[ClassifierOutputTarget(1)])
+        with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+            cam(x[0])
+    with pytest.raises(ValueError, match="no submodule"):
+        GradCAM(model, "layer9")
+    with pytest.raises(ValueError, match="not a submodule"):
+        GradCAM(model, nn.Conv2d(1, 1, 1))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    model = trained_like(SmallResNet())
+    x = torch.randn(4, 3, 16, 16)
+    with GradCAM(model, "layer3") as cam:
+        ref = cam(x)
+    model.cuda()
+    with GradCAM(model, "layer3") as cam:
+        out = cam(x.cuda())
+    assert out.device.type == "cuda"
+    torch.testing.assert_close(out.cpu(), ref, atol=1e-4, rtol=1e-3)
+
+
+# ---------------------------------------------------------------- box and overlay
+def reference_bbox(m, thr):
+    ys, xs = torch.nonzero(m >= thr, as_tuple=True)
+    if len(ys) == 0:
+        return [0, 0, 0, 0]
+    return [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+
+
+def test_cam_bbox_matches_loop():
+    cams = torch.rand(20, 12, 9) ** 4
+    cams[3] = 0.0  # nothing reaches the threshold
+    boxes = cam_bbox(cams, 0.4)
+    assert boxes.shape == (20, 4) and boxes.dtype == torch.int64
+    assert boxes.tolist() == [reference_bbox(m, 0.4) for m in cams]
+    assert boxes[3].tolist() == [0, 0, 0, 0]
+    assert cam_bbox(cams[0], 0.4).tolist() == reference_bbox(cams[0], 0.4)
+    with pytest.raises(ValueError, match="cam must be"):
+        cam_bbox(torch.rand(2, 2, 3, 3))
+
+
+def test_cam_overlay_draws_box():
+    cam = torch.zeros(16, 16)
+    cam[4:9, 2:7] = 1.0
+    fig, ax = plt.subplots()
+    try:
+        box = cam_overlay(ax, torch.rand(3, 16, 16), cam, threshold=0.4)
+        assert box.tolist() == [2, 4, 7, 9]
+        (rect,) = ax.patches
+        assert rect.get_xy() == (1.5, 3.5) and rect.get_width() == 5 and rect.get_height() == 5
+        assert len(ax.images) == 2
+        ax2 = fig.add_subplot(2, 1, 2)
+        assert cam_overlay(ax2, torch.randint(0, 255, (1, 16, 16), dtype=torch.uint8), cam, threshold=None) is None
+        assert len(ax2.patches) == 0
+        with pytest.raises(ValueError, match="upsample"):
+            cam_overlay(ax2, torch.rand(3, 8, 8), cam)
+    finally:
+        plt.close(fig)
