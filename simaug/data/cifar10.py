@@ -1,4 +1,4 @@
-"""Decoding CIFAR-10 from either of its manifest sources into uint8 arrays.
+"""Decoding image archives (CIFAR-10's two manifest sources) into uint8 arrays.
 
 Sources (``data_manifests/cifar10.yaml``): the official python-pickle tarball and the
 offline JPEG zip. Both decode to ``{split: (images uint8 (N, 3, 32, 32), labels int64 (N,))}``
@@ -12,7 +12,7 @@ import re
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 from PIL import Image
@@ -24,7 +24,9 @@ Arrays = Dict[str, Tuple[np.ndarray, np.ndarray]]
 _MEMBER = re.compile(r"^(train|test)/([a-z_]+)/(\d+)\.jpg$")
 
 
-def decode_jpeg_zip(path: Path, classes: List[str], splits: Dict[str, int], progress: bool = True) -> Arrays:
+def decode_jpeg_zip(path: Path, manifest: Dict, progress: bool = True) -> Arrays:
+    classes, splits = list(manifest["classes"]), dict(manifest["splits"])
+    c, h, w = manifest["image_size"]
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
@@ -46,12 +48,13 @@ def decode_jpeg_zip(path: Path, classes: List[str], splits: Dict[str, int], prog
             items = sorted(members[split])
             if len(items) != expected:
                 raise DataError(f"{path}: split {split!r} has {len(items)} images, the manifest expects {expected}; the archive is incomplete")
-            images = np.empty((expected, 32, 32, 3), dtype=np.uint8)
+            images = np.empty((expected, h, w, c), dtype=np.uint8)
             labels = np.empty(expected, dtype=np.int64)
             for i, (label, _, name) in enumerate(tqdm(items, desc=f"decode {split}", disable=not progress, mininterval=1)):
                 try:
                     with Image.open(io.BytesIO(zf.read(name))) as im:
-                        images[i] = np.asarray(im.convert("RGB"))
+                        arr = np.asarray(im.convert("RGB" if c == 3 else "L")).reshape(h, w, c)
+                        images[i] = arr
                 except Exception as e:  # truncated member, CRC error, bad JPEG
                     raise DataError(f"{path}: cannot decode member {name!r} ({e}); import a fresh copy") from None
                 labels[i] = label
@@ -59,7 +62,8 @@ def decode_jpeg_zip(path: Path, classes: List[str], splits: Dict[str, int], prog
     return out
 
 
-def decode_python_tar(path: Path, classes: List[str], splits: Dict[str, int], progress: bool = True) -> Arrays:
+def decode_python_tar(path: Path, manifest: Dict, progress: bool = True) -> Arrays:
+    splits = dict(manifest["splits"])
     files = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
     try:
         with tarfile.open(path) as tf:

@@ -133,7 +133,7 @@ def cached_arrays(name: str, progress: bool = True) -> Tuple[Dict[str, Tuple[np.
             raise DataError(f"cache {folder} was made from another source or version; delete that folder to rebuild it")
     else:
         sha = verify_file(archive, source)
-        arrays = DECODERS[source["format"]](archive, manifest["classes"], manifest["splits"], progress=progress)
+        arrays = DECODERS[source["format"]](archive, manifest, progress=progress)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
         meta = {"version": CACHE_VERSION, "name": name, "source_id": source["id"], "source_file": source["file"],

@@ -1,0 +1,89 @@
+"""Runner: parameters are validated against the notebook's parameters cell."""
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from simaug.run import ParameterError, PROFILES, plan, read_parameters, resolve_notebook, validate
+from simaug.run.params import parse_value
+
+
+@pytest.fixture
+def nb(tmp_path):
+    book = new_notebook()
+    params = new_code_cell('epochs = 3  # comment\nlr = 0.1\nmodel = "resnet20"\nseeds = [0]\nflag = False\nlimit = None')
+    params.metadata["tags"] = ["parameters"]
+    book.cells = [new_markdown_cell("# t"), params, new_code_cell("print(epochs * lr, model, seeds)")]
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99_test.ipynb"
+    nbformat.write(book, path)
+    return path
+
+
+def test_read_parameters(nb):
+    assert read_parameters(nb) == {"epochs": 3, "lr": 0.1, "model": "resnet20", "seeds": [0], "flag": False, "limit": None}
+
+
+def test_validate_accepts_matching_types(nb):
+    assert validate(nb, {"epochs": 10, "lr": 1, "model": "cutout", "seeds": [0, 1], "flag": True, "limit": 5})
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"epoch": 3}, "no parameter 'epoch'. Accepted parameters: epochs: int = 3"),
+    ({"epochs": 2.5}, "'epochs' takes a int"),
+    ({"epochs": "ten"}, "'epochs' takes a int"),
+    ({"flag": 1}, "'flag' takes a bool"),
+    ({"seeds": 0}, "'seeds' takes a list"),
+])
+def test_validate_refuses(nb, bad, match):
+    with pytest.raises(ParameterError, match=match):
+        validate(nb, bad)
+
+
+def test_non_literal_parameters_cell_is_refused(tmp_path):
+    book = new_notebook()
+    c = new_code_cell("import os\nx = os.getcwd()")
+    c.metadata["tags"] = ["parameters"]
+    book.cells = [c]
+    nbformat.write(book, tmp_path / "bad.ipynb")
+    with pytest.raises(ParameterError, match="only hold `name = literal`"):
+        read_parameters(tmp_path / "bad.ipynb")
+
+
+def test_parse_value():
+    assert parse_value("3", 1) == 3 and parse_value("[0, 1]", [0]) == [0, 1]
+    assert parse_value("cutout", "none") == "cutout" and parse_value("'x'", "none") == "x"
+    assert parse_value("True", False) is True
+
+
+def test_every_profile_of_every_notebook_is_valid():
+    for name, profiles in PROFILES.items():
+        path = resolve_notebook(name)
+        for profile in profiles:
+            plan(path, profile, {})
+
+
+def test_cli_refuses_unknown_parameter_with_the_accepted_list():
+    r = subprocess.run([sys.executable, "-m", "simaug", "run", "04", "-p", "epoch", "3"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "no parameter 'epoch'" in r.stderr and "epochs: int" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "simaug", "run", "04", "-p", "epochs", "many"], capture_output=True, text=True)
+    assert r.returncode == 2 and "'epochs' takes a int" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "simaug", "run", "77"], capture_output=True, text=True)
+    assert r.returncode == 2 and "no single notebook matches '77'" in r.stderr
+
+
+def test_run_notebook_executes_and_records_provenance(nb, tmp_path, monkeypatch):
+    import json
+
+    from simaug.run import runner
+
+    monkeypatch.setitem(PROFILES, nb.stem, {"smoke": {}, "report": {"epochs": 5}})
+    out = runner.run_notebook(nb, "report", {"lr": 0.5}, results=tmp_path / "results")
+    executed = nbformat.read(out, as_version=4)
+    assert "2.5 resnet20 [0]" in "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    rec = json.loads((tmp_path / "results" / "report" / nb.stem / "provenance.json").read_text())
+    assert rec["params"]["epochs"] == 5 and rec["params"]["lr"] == 0.5 and rec["profile"] == "report"
+    assert rec["versions"]["torch"] and rec["wall_time_s"] > 0 and rec["commit"]
