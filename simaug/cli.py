@@ -49,6 +49,10 @@ def _run(args) -> int:
     from .run import PUBLISHED, list_notebooks, resolve_notebook, run_notebook
     from .run.params import parse_value, read_parameters, validate
 
+    if args.threads:
+        import os
+
+        os.environ["SIMAUG_THREADS"] = str(args.threads)
     names = list_notebooks() if args.notebook == "all" else [resolve_notebook(args.notebook).stem]
     for name in names:
         nb = resolve_notebook(name)
@@ -76,6 +80,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     r.add_argument("notebook", help="'all', a number like 04, or a notebook name")
     r.add_argument("--profile", default="smoke", choices=["smoke", "report", "paper", "published"])
     r.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"))
+    r.add_argument("--threads", type=int, help="torch threads inside the notebook (default: torch's choice)")
     args = ap.parse_args(argv)
     try:
         return _data(args) if args.command == "data" else _run(args)

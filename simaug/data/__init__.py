@@ -5,9 +5,11 @@ from .image_set import ImageSet
 from .manifest import load_manifest
 from .paths import data_root
 from .registry import list_datasets, load, register_dataset
+from . import generated_sets  # noqa: F401,E402  (registers hangul-confusable, animal10n, handb)
+from .noise import add_label_noise
 from .store import cached_arrays, fetch, import_archive, verify
 
 __all__ = [
-    "ImageSet", "load", "list_datasets", "register_dataset", "load_manifest", "data_root",
+    "ImageSet", "load", "add_label_noise", "list_datasets", "register_dataset", "load_manifest", "data_root",
     "import_archive", "fetch", "verify", "cached_arrays", "safe_extract", "DataError", "ChecksumError",
 ]

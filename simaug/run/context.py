@@ -1,7 +1,7 @@
 """What a notebook knows about the run executing it.
 
-The runner sets ``SIMAUG_RUN_DIR`` (where checkpoints, histories and ``provenance.json`` go)
-and ``SIMAUG_PROFILE``; run by hand or by nbval, a notebook writes to ``runs/scratch/<name>``.
+The runner sets ``SIMAUG_RUN_DIR`` (where checkpoints, histories and ``provenance.json`` go),
+``SIMAUG_PROFILE`` and optionally ``SIMAUG_THREADS`` (torch threads); run by hand or by nbval, a notebook writes to ``runs/scratch/<name>``.
 """
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ class NotebookRun:
         self.dir = Path(os.environ.get("SIMAUG_RUN_DIR") or REPO_ROOT / "runs" / "scratch" / name)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.datasets: List[Dict[str, Any]] = []
+        threads = os.environ.get("SIMAUG_THREADS")
+        if threads:  # the runner's --threads: run two notebooks side by side without oversubscription
+            import torch
+
+            torch.set_num_threads(int(threads))
         self.t0 = time.perf_counter()
 
     def path(self, *parts: str) -> Path:
