@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_training_curves(history: pd.DataFrame, hue: Optional[str] = None,
@@ -26,6 +27,7 @@ def plot_training_curves(history: pd.DataFrame, hue: Optional[str] = None,
         long["split"] = long["split"].str.replace(f"_{metric}", "", regex=False)
         sns.lineplot(data=long, x="epoch", y=metric, hue="split", style=hue, marker="o", ax=ax,
                      errorbar=("pi", 100) if not hue else None)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title({"loss": "cross-entropy loss", "acc": "accuracy"}.get(metric, metric))
     fig.tight_layout()
     return fig
