@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SHARED ?= ../shared
-FONT_PACKAGES := fonts-nanum fonts-nanum-extra fonts-unfonts-core fonts-unfonts-extra fonts-baekmuk fonts-alee fonts-noto-cjk fontconfig
+FONT_PACKAGES := fonts-nanum fonts-nanum-extra fonts-unfonts-core fonts-unfonts-extra fonts-baekmuk fonts-alee fonts-lexi-gulim fonts-lexi-saebom fonts-noto-cjk fontconfig
 
 .PHONY: book test setup fonts data unit nbval build-book run-published bench clean-book
 
@@ -24,9 +24,11 @@ setup: .venv/.installed fonts data
 	touch $@
 
 fonts:
-	@if fc-list :lang=ko 2>/dev/null | grep -qi nanum; then echo "Korean fonts: present"; \
-	elif [ "$$(id -u)" = 0 ]; then (apt-get install -y -qq $(FONT_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(FONT_PACKAGES) >/dev/null)) && echo "Korean fonts: installed"; \
-	else echo "Korean fonts missing: run 'sudo apt-get install $(FONT_PACKAGES)'" >&2; exit 1; fi
+	@missing=$$(for p in $(FONT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "Korean fonts: all packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then echo "installing $$missing"; \
+	  apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null); \
+	else echo "missing Debian font packages: $$missing; run: sudo apt-get install $$missing" >&2; exit 1; fi
 
 data: .venv/.installed
 	$(PY) -m simaug data import cifar10 $(SHARED)/datasets/cifar10-jpeg.zip

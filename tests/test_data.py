@@ -171,3 +171,30 @@ def test_cifar10_offline_copy():
     assert test.images.shape == (10000, 3, 32, 32) and test.images.dtype == torch.uint8
     assert test.classes[3] == "cat" and test.labels.bincount().tolist() == [1000] * 10
     assert test.meta["source_sha256"] == "ad20075fc5d761cb1545aa313752ecc67cdb288bc8d01abc2128e7de0ddfedb5"
+
+
+def test_fetch_offline_says_how_to_import(tiny, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    _, manifest = tiny
+    manifest["sources"][0]["url"] = "https://example.invalid/tiny.zip"
+    manifest["sources"][0]["offline_copy"] = "../shared/tiny.zip"
+    monkeypatch.setattr(data.store, "load_manifest", lambda name: manifest)
+
+    def offline(*a, **k):
+        raise urllib.error.URLError("network is unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(DataError, match=r"Offline\? Import a local copy instead: `python -m simaug data import tiny PATH` \(on these machines: ../shared/tiny.zip\)"):
+        data.fetch("tiny")
+    assert not list((data.data_root() / "archives").glob("*"))  # no partial file left behind
+
+
+def test_every_registered_data_set_has_a_complete_manifest():
+    from simaug.data.manifest import REQUIRED_KEYS
+
+    for name in data.list_datasets():
+        m = data.load_manifest(name)
+        assert m["name"] == name and all(k in m for k in REQUIRED_KEYS)
+        assert len(m["classes"]) == len(set(m["classes"])) > 1

@@ -7,6 +7,7 @@ from .paths import data_root
 from .registry import list_datasets, load, register_dataset
 from . import generated_sets  # noqa: F401,E402  (registers hangul-confusable, animal10n, handb)
 from .noise import add_label_noise
+from . import store
 from .store import cached_arrays, fetch, import_archive, verify
 
 __all__ = [
