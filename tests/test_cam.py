@@ -16,8 +16,14 @@ from simaug.cam import ClassifierOutputTarget, GradCAM, cam_bbox, cam_overlay, n
 
 
 @pytest.fixture(autouse=True)
-def _seed():
+def _seed_and_one_thread():
+    # One thread: these tensors are small, and on a shared 2-core machine torch's
+    # default thread pool spins against other processes (10x slower tests).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     torch.manual_seed(0)
+    yield
+    torch.set_num_threads(threads)
 
 
 class Block(nn.Module):
@@ -177,6 +183,21 @@ def test_works_under_no_grad_and_frozen_model():
         p.requires_grad_(False)
     with GradCAM(model, model.layer3) as cam:
         torch.testing.assert_close(cam(x, targets=torch.tensor([0, 1, 2])), ref)
+
+
+def test_inplace_op_after_layer_and_grad_mode_restored():
+    # ReLU(inplace=True) right after the explained layer must neither fail nor alter F.
+    conv = nn.Conv2d(3, 4, 3, padding=1)
+    model = nn.Sequential(conv, nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+    twin = nn.Sequential(conv, nn.ReLU(), *list(model)[2:])  # same weights, out-of-place ReLU
+    x = torch.randn(4, 3, 8, 8)
+    cls = torch.tensor([0, 1, 2, 0])
+    with GradCAM(model, conv) as cam:
+        with torch.no_grad():
+            ours = cam(x, targets=cls)
+            assert not torch.is_grad_enabled()  # the caller's mode is back
+        assert torch.is_grad_enabled()
+    torch.testing.assert_close(ours, reference_gradcam(twin, conv, x, cls), atol=1e-5, rtol=1e-4)
 
 
 def test_normalize_cam_constant_and_range():

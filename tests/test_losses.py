@@ -222,6 +222,13 @@ def test_callback_updates_records_and_matches_per_sample_weights():
     assert torch.equal(fresh.loss.cr, loss.cr) and int(fresh.loss.updates) == 2
 
 
+def test_callback_breaks_entropy_ties_by_confusion_count():
+    cm = torch.tensor([[50, 1, 0, 0], [1, 50, 0, 0], [0, 0, 50, 9], [0, 0, 9, 50]])  # two pairs with H = 1
+    rec = {}
+    ConfusionRateCallback(CRLoss(num_classes=4)).on_epoch_end(SimpleNamespace(train_cm=cm), 0, rec)
+    assert rec["cr_max_entropy"] == 1.0 and (rec["cr_top_i"], rec["cr_top_j"]) == (2, 3)
+
+
 def test_callback_reports_no_pair_when_converged_and_checks_loss():
     loss = CRLoss(num_classes=3)
     cb = ConfusionRateCallback(loss)

@@ -3,9 +3,10 @@ class (sampler + pure batched kernel, torchvision v2's ``make_params`` / ``trans
 split) and the helpers that draw random numbers from a ``torch.Generator``.
 
 Every augmentation here erases a region per image. ``sample`` draws the region of each
-image of a batch as a dict of (B,)-leading tensors; ``apply`` turns the dict into a
-boolean mask (B, H, W) and fills it with one ``torch.where`` over the whole batch, so the
-same parameters can be replayed for figures and tests and no Python loop runs over images.
+image of a batch as a dict of (B,)-leading tensors; ``apply`` turns the dict into a 0/1
+erase indicator (B, 1, H, W) and blends the fill in with one ``torch.lerp`` over the whole
+batch, so the same parameters can be replayed for figures and tests and no Python loop
+runs over images.
 """
 from __future__ import annotations
 
@@ -97,8 +98,9 @@ class Augment:
 
     Subclasses are dataclasses holding their hyper-parameters; they implement
     ``_sample(shape, generator, device, **inputs)``, ``weight(params, size, dtype)`` (the
-    erase indicator as a (B, 1, H, W) tensor of 0 / 1) and ``erased_fraction(params, size)``. ``inputs`` names the extra per-batch tensors the
-    sampler needs (``("cam",)`` for CAM-guided erasing).
+    erase indicator, a (B, 1, H, W) tensor of 0 / 1) and ``erased_fraction(params, size)``.
+    ``inputs`` names the extra per-batch tensors the sampler needs (``("cam",)`` for
+    CAM-guided erasing).
 
     Example:
         >>> aug = create_augment("cutout", size=8)
@@ -175,8 +177,8 @@ class Augment:
         if floating:
             # lerp(x, fill, w) is exactly x where w == 0 and exactly fill where w == 1
             # (ATen evaluates fill - (fill - x) * (1 - w) for w >= 0.5), and on CPU it is
-            # ~10x faster than torch.where with a broadcast bool mask. A NaN pixel inside
-            # an erased region stays NaN.
+            # ~10x faster than torch.where with a broadcast bool mask. Only non-finite
+            # pixels differ from torch.where: NaN stays NaN inside a region, inf -> NaN.
             return torch.lerp(x, fill.expand_as(x), w)  # (B, C, H, W)
         return torch.where(w > 0, fill, x)  # integer images
 
@@ -193,7 +195,9 @@ class Augment:
             return torch.zeros((), dtype=x.dtype, device=x.device)
         if self.fill == "random":
             return params["noise"].to(device=x.device, dtype=x.dtype)
-        value = CIFAR10_MEAN if (self.fill == "mean" and self.value is None) else self.value
+        value = self.value
+        if self.fill == "mean" and value is None:  # CIFAR-10 means, in the images' units
+            value = [m * (1.0 if x.is_floating_point() else 255.0) for m in CIFAR10_MEAN]
         v = torch.as_tensor(value, dtype=torch.float32, device=x.device).flatten()
         if v.numel() not in (1, x.shape[1]):
             raise ValueError(

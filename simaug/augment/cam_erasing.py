@@ -54,8 +54,11 @@ def cam_peaks(cam: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
         raise ValueError(f"cam must be (B, h, w) maps, got shape {tuple(cam.shape)}")
     B, h, w = cam.shape
     H, W = size
-    flat = cam.reshape(B, -1).argmax(1)  # (B,)
-    i, j = flat // w, flat % w
+    # Two-stage arg-max (first maximal row, then first maximum in it): the same answer as
+    # cam.flatten(1).argmax(1), but amax is vectorised and argmax over B*h*w is not.
+    i = cam.amax(2).argmax(1)  # (B,) first row holding the global maximum
+    row = cam.gather(1, i.view(B, 1, 1).expand(B, 1, w))[:, 0]  # (B, w)
+    j = row.argmax(1)  # (B,)
     row = torch.floor((i.double() + 0.5) * H / h).long().clamp(0, H - 1)
     col = torch.floor((j.double() + 0.5) * W / w).long().clamp(0, W - 1)
     return torch.stack([row, col], 1)  # (B, 2)

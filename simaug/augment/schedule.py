@@ -36,8 +36,10 @@ class ErasingCallback(Callback):
         cam_target: ``"label"`` (CAM of the true class, default) or ``"predicted"``.
         seed: base seed of the sampling generator; None: ``trainer.config.seed`` (or 0).
 
-    The generator of batch ``step`` is seeded with a mix of (seed, step), and ``step``
-    is saved by ``state_dict``, so a resumed run draws the same regions.
+    The generator of each batch is seeded with a mix of (seed, step), ``step`` being the
+    trainer's global step ``trainer.step`` (restored on resume), or this callback's own
+    count of erased batches (saved by ``state_dict``) for a trainer without one, so a
+    resumed run draws the same regions.
 
     Example:
         >>> cb = ErasingCallback("cutout", start_epoch=0)
@@ -95,8 +97,10 @@ class ErasingCallback(Callback):
     def on_batch_start(self, trainer, x: torch.Tensor, y: torch.Tensor):
         if not self.active:
             return None
+        step = getattr(trainer, "step", None)
+        step = self.step if step is None else int(step)
         g = torch.Generator(device=x.device)
-        g.manual_seed(((int(self.seed or 0) * _GOLDEN) + self.step) % (1 << 63))
+        g.manual_seed(((int(self.seed or 0) * _GOLDEN) + step) % (1 << 63))
         self.step += 1
         inputs = {"cam": self.cam(trainer, x, y)} if self.needs_cam else {}
         with torch.no_grad():

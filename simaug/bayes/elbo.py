@@ -25,7 +25,7 @@ def model_kl(model: nn.Module) -> torch.Tensor:
 
     Example:
         >>> from simaug.bayes import BayesLinear
-        >>> float(model_kl(nn.Sequential(BayesLinear(2, 2)))) > 0
+        >>> model_kl(nn.Sequential(BayesLinear(2, 2))).item() > 0
         True
     """
     kls = [m.kl_divergence() for m in model.modules() if isinstance(m, BayesLayer)]

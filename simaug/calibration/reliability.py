@@ -29,9 +29,10 @@ def reliability_table(
         probs (N, K), labels (N,) -> DataFrame with ``n_bins`` rows.
 
     Example:
-        >>> t = reliability_table(torch.tensor([[0.9, 0.1], [0.3, 0.7]]), torch.tensor([0, 0]), 2)
+        >>> probs = torch.tensor([[0.75, 0.25], [0.25, 0.75]])
+        >>> t = reliability_table(probs, torch.tensor([0, 0]), n_bins=2)
         >>> t[["count", "accuracy", "confidence"]].values.tolist()
-        [[0.0, nan, nan], [2.0, 0.5, 0.8]]
+        [[0.0, nan, nan], [2.0, 0.5, 0.75]]
     """
     conf, hit = confidences_and_hits(probs, labels)
     conf, hit = conf.to(torch.float64), hit.to(torch.float64)

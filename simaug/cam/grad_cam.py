@@ -13,7 +13,9 @@ images do not interact, so the gradient of the sum is each image's own gradient.
 Safe inside a training loop: the gradient is taken with respect to the activation only
 (``autograd.grad``, never ``.backward()``), so the parameters' ``.grad`` is untouched, and
 the model runs in eval mode (no BatchNorm running-statistics update, no dropout); every
-module's previous train/eval flag is restored afterwards.
+module's previous train/eval flag is restored afterwards. The layers before the target
+layer run without autograd recording (only dS/dF is needed), which saves about a quarter
+of the time and most of the memory of a recorded forward pass.
 """
 from __future__ import annotations
 
@@ -71,10 +73,12 @@ class GradCAM:
             return None
         if not isinstance(output, torch.Tensor) or output.ndim != 4:
             raise ValueError(f"target_layer must output (B, K, h, w) feature maps, got {type(output)}")
-        if not output.requires_grad:  # frozen model / no_grad inputs: cut here, grad w.r.t. F only
-            output = output.detach().requires_grad_(True)
-        self._act = output
-        return output
+        # The forward runs under no_grad up to here: nothing before F is recorded (less
+        # time and memory; only dS/dF is needed). F becomes a leaf and the rest of the
+        # forward is recorded; leaving the no_grad block restores the caller's grad mode.
+        self._act = output.detach().requires_grad_(True)
+        torch.set_grad_enabled(True)
+        return self._act.clone()  # later in-place ops (ReLU(inplace=True)) must not touch F
 
     def activations_and_grads(self, x: torch.Tensor, targets=None):
         """Activation F and d(sum of scores)/dF, both (B, K', h, w), detached; and logits."""
@@ -83,7 +87,7 @@ class GradCAM:
             self.model.eval()
         self._active = True
         try:
-            with torch.enable_grad():
+            with torch.no_grad():  # the hook switches grad on from F onwards
                 logits = self.model(x)  # (B, K)
                 if self._act is None:
                     raise RuntimeError("target_layer was not called in the forward pass")

@@ -122,15 +122,20 @@ def hangul_fonts(split: str) -> List[FontFace]:
 @lru_cache(maxsize=256)
 def _glyphs(path: str, index: int, chars: Tuple[str, ...], box: int, size: int) -> torch.Tensor:
     """Clean glyphs of one face, (K, size, size) float in [0, 1], each fitted to ``box`` px."""
-    font = _font(path, index, 4 * box)
-    missing = bytes(font.getmask("\ue000"))
-    out = torch.zeros(len(chars), size, size)
-    for k, ch in enumerate(chars):
-        if bytes(font.getmask(ch)) == missing:
-            raise ValueError(f"font {path} has no glyph for {ch!r}; pass other fonts")
+    font = _font(path, index, 2 * box)  # 2x supersampling, then a Lanczos reduction to the box
+
+    def draw(ch: str) -> Optional[Image.Image]:  # the glyph cropped to its ink, None if blank
         img = Image.new("L", (8 * box, 8 * box), 0)
         ImageDraw.Draw(img).text((4 * box, 4 * box), ch, font=font, fill=255, anchor="mm")
-        img = img.crop(img.getbbox())
+        bbox = img.getbbox()
+        return img.crop(bbox) if bbox else None
+
+    missing = draw("\ue000")  # .notdef: what the font draws for a glyph it lacks
+    out = torch.zeros(len(chars), size, size)
+    for k, ch in enumerate(chars):
+        img = draw(ch)
+        if img is None or (missing is not None and img.size == missing.size and img.tobytes() == missing.tobytes()):
+            raise ValueError(f"font {path} has no glyph for {ch!r}; pass other fonts")
         s = box / max(img.size)
         w, h = max(1, round(img.size[0] * s)), max(1, round(img.size[1] * s))
         glyph = torch.from_numpy(np.asarray(img.resize((w, h), Image.Resampling.LANCZOS), dtype=np.float32) / 255.0)
@@ -206,11 +211,12 @@ def warp_glyphs(x: torch.Tensor, params: Dict[str, torch.Tensor], dilated: Optio
     A = torch.stack([torch.stack([m00, m01, p["tx"] * 2 / w], 1), torch.stack([m10, m11, p["ty"] * 2 / h], 1),
                      torch.tensor([0.0, 0.0, 1.0], device=x.device, dtype=x.dtype).expand(n, 3)], 1)  # (N, 3, 3)
     theta = torch.linalg.inv(A)[:, :2]  # (N, 2, 3): the sampling grid maps output pixels back to input
-    # grid = affine_grid(theta) + bicubic upsampling of the coarse elastic field, both linear
-    # in their parameters: one (H*W, 3 + cells) x (N, 3 + cells, 2) product, 3-5x faster
+    # grid = affine_grid(theta) + bicubic upsampling of the coarse elastic field; both are
+    # linear in their parameters, so one (H*W, 3 + cells) x (3 + cells, 2N) product does both
     coeff = torch.cat([theta.transpose(1, 2), p["elastic"].flatten(2).transpose(1, 2)], 1)  # (N, 3 + cells, 2)
     basis = _grid_basis(h, w, p["elastic"].shape[-2:], x.device, x.dtype)  # (H*W, 3 + cells)
-    grid = (basis @ coeff.permute(1, 0, 2).reshape(-1, 2 * n)).view(h, w, n, 2).permute(2, 0, 1, 3)  # one GEMM
+    grid = (basis @ coeff.permute(1, 0, 2).reshape(-1, 2 * n)).view(h, w, n, 2)  # one GEMM for the batch
+    grid = grid.permute(2, 0, 1, 3).contiguous()  # (N, H, W, 2); grid_sample is 2-3x slower on a strided grid
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     return (out * p["ink"].view(n, 1, 1, 1)).clamp(0.0, 1.0)
 
@@ -227,6 +233,15 @@ def _packages(paths: Sequence[str]) -> Dict[str, str]:
         return {}
     version = dict(line.split("\t", 1) for line in vers.splitlines() if "\t" in line)
     return {p: f"{pkg} {version.get(pkg, '?')}" for p, pkg in found.items()}
+
+
+def _face_weights(faces: Sequence[FontFace], hand_fraction: float) -> torch.Tensor:
+    """P(face) = P(kind) / designs of the kind / faces of the design, (F,) float64."""
+    kinds = {f.kind for f in faces}
+    p_kind = {"hand": hand_fraction, "print": 1.0 - hand_fraction} if len(kinds) == 2 else {kind: 1.0 for kind in kinds}
+    designs = {kind: len({f.design for f in faces if f.kind == kind}) for kind in kinds}
+    sizes = {d: sum(f.design == d for f in faces) for d in {f.design for f in faces}}
+    return torch.tensor([p_kind[f.kind] / designs[f.kind] / sizes[f.design] for f in faces], dtype=torch.float64)
 
 
 def render_hangul_confusable(
@@ -266,15 +281,12 @@ def render_hangul_confusable(
         bad = [str(p) for p, f in zip(fonts, faces) if f is None]
         if bad or not faces:
             raise ValueError(f"not usable Korean fonts (missing, no Hangul glyphs, or excluded): {bad or 'an empty list'}")
+    if not 0.0 <= hand_fraction <= 1.0 or not 16 <= size or not 8 <= box <= size:
+        raise ValueError(f"need 0 <= hand_fraction <= 1, size >= 16, 8 <= box <= size; got {hand_fraction}, {size}, {box}")
     k = len(HANGUL_CLASSES)
     n = k * int(n_per_class)
     g = torch.Generator().manual_seed(int(seed) * 2 + (split == "test"))
-    kinds = {f.kind for f in faces}
-    weight = torch.tensor([
-        (hand_fraction if f.kind == "hand" else 1 - hand_fraction if len(kinds) == 2 else 1.0)
-        / len({x.design for x in faces if x.kind == f.kind}) / sum(x.design == f.design for x in faces) for f in faces
-    ], dtype=torch.float64)
-    face_idx = torch.multinomial(weight, n, replacement=True, generator=g)  # (N,)
+    face_idx = torch.multinomial(_face_weights(faces, hand_fraction), n, replacement=True, generator=g)  # (N,)
     labels = torch.arange(k).repeat(int(n_per_class))  # (N,)
     params = sample_glyph_params(n, g, size) if jitter else identity_glyph_params(n)
     bank = torch.stack([_glyphs(f.path, f.index, HANGUL_CLASSES, box, size) for f in faces])  # (F, K, S, S)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .generator import GENERATORS
@@ -37,7 +36,7 @@ class ConditionalVAE(nn.Module):
         ['kl', 'loss', 'recon']
     """
 
-    def __init__(self, num_classes: int = 10, z_dim: int = 64, width: int = 64, sigma_x: float = 0.1):
+    def __init__(self, num_classes: int = 10, z_dim: int = 64, width: int = 32, sigma_x: float = 0.1):
         super().__init__()
         if sigma_x <= 0:
             raise ValueError(f"sigma_x must be > 0, got {sigma_x}")
@@ -67,8 +66,11 @@ class ConditionalVAE(nn.Module):
         h = self.decoder_in(torch.cat([z, self.label_vec(y)], dim=1))
         return self.decoder(h.view(z.shape[0], -1, 4, 4))  # (B, 3, 32, 32)
 
-    def generate(self, labels: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        z = torch.randn(labels.shape[0], self.config["z_dim"], generator=generator, device=labels.device)
+    def generate(self, labels: torch.Tensor, z: Optional[torch.Tensor] = None,
+                 generator: Optional[torch.Generator] = None) -> torch.Tensor:
+        """Images in [-1, 1] for ``labels`` (B,); latent ``z`` (B, z_dim) drawn if not given."""
+        if z is None:
+            z = torch.randn(labels.shape[0], self.config["z_dim"], generator=generator, device=labels.device)
         return self.decode(z, labels)
 
     def training_step(self, x, y, optimizers) -> Dict[str, float]:

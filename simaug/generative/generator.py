@@ -7,7 +7,8 @@ Every generator is an ``nn.Module`` with the same small protocol, so one trainin
 * ``configure_optimizers(lr) -> dict[str, Optimizer]``;
 * ``training_step(x, y, optimizers) -> dict[str, float]``: one update on images ``x`` in
   [-1, 1], (B, 3, H, W), labels ``y`` (B,); returns the losses to log;
-* ``generate(labels, generator) -> (N, 3, H, W)`` floats in [-1, 1].
+* ``generate(labels, z=None, generator=None) -> (N, 3, H, W)`` floats in [-1, 1], with
+  latent ``z`` (N, config["z_dim"]) drawn from N(0, I) when not given.
 
 Registered: ``"cdcgan"`` (default, :mod:`.cdcgan`) and ``"cvae"`` (:mod:`.cvae`).
 """
@@ -28,7 +29,7 @@ def create_generator(name: str = "cdcgan", num_classes: int = 10, **kwargs) -> n
 
     Example:
         >>> g = create_generator("cdcgan", num_classes=10, width=16)
-        >>> g.generate(torch.tensor([0, 9]), torch.Generator().manual_seed(0)).shape
+        >>> g.generate(torch.tensor([0, 9])).shape
         torch.Size([2, 3, 32, 32])
     """
     return GENERATORS.get(name)(num_classes=num_classes, **kwargs)
@@ -49,8 +50,9 @@ def load_generator(checkpoint_path, map_location="cpu") -> nn.Module:
 def sample(model: nn.Module, labels, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
     """Draw one image per label, reproducibly for a given ``seed``.
 
-    The model runs in eval mode (its mode is restored afterwards) without gradients; the
-    latent noise comes from a ``torch.Generator`` on the model's device seeded by ``seed``.
+    The model runs in eval mode (its mode is restored afterwards) without gradients. All
+    latents are drawn at once from a ``torch.Generator`` on the model's device seeded by
+    ``seed``, so the images do not depend on ``batch_size``.
 
     Args:
         model: a generator from :func:`create_generator`.
@@ -73,13 +75,16 @@ def sample(model: nn.Module, labels, seed: int = 0, batch_size: int = 500) -> to
         raise ValueError(f"labels must lie in [0, {k}), got range [{int(labels.min())}, {int(labels.max())}]")
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(int(seed))
+    labels = labels.to(device)
+    z = torch.randn(labels.numel(), model.config["z_dim"], generator=gen, device=device)  # (N, z_dim)
     was_training = model.training
     model.eval()
     out = []
     try:
         with torch.no_grad():
             for start in range(0, labels.numel(), batch_size):
-                x = model.generate(labels[start : start + batch_size].to(device), gen)  # [-1, 1]
+                sl = slice(start, start + batch_size)
+                x = model.generate(labels[sl], z[sl])  # (b, 3, H, W) in [-1, 1]
                 out.append(((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8))
     finally:
         model.train(was_training)

@@ -121,8 +121,8 @@ def save_image_dataset(
         "generator_checkpoint_sha256": sha256_file(checkpoint_path) if checkpoint_path else None,
         "params": dict(manifest_extra or {}),
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                     "torchvision": torchvision.__version__, "pillow": PIL.__version__},
+        "versions": {"python": platform.python_version(), "torch": str(torch.__version__),
+                     "torchvision": str(torchvision.__version__), "pillow": str(PIL.__version__)},
     }
     manifest_path.write_text(yaml.safe_dump(manifest, sort_keys=False))
     return manifest_path

@@ -79,9 +79,9 @@ def train_generator(
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    _check_data(images, labels, model.config["num_classes"])
     if not isinstance(batch_size, int) or not 1 < batch_size <= len(images):
         raise ValueError(f"batch_size must be an int in [2, N={len(images)}] (batch norm needs 2), got {batch_size!r}")
-    _check_data(images, labels, model.config["num_classes"])
     name = _registered_name(model)
     device = torch.device(device)
     model.to(device)

@@ -29,8 +29,8 @@ class ConfusionRateCallback(Callback):
         CR in use (exact, because the CM counts the same forward passes as the loss);
         ``cr_weighted_frac``: fraction of that epoch's training samples with weight > 1;
         ``cr_max_entropy``, ``cr_top_i``, ``cr_top_j``: the largest pair entropy (bits) of
-        the new CR and its pair (``i < j``; -1, -1 if every entropy is 0), i.e. the most
-        mutually confused classes.
+        the new CR and its pair (``i < j``; the most often confused one if several pairs
+        tie; -1, -1 if every entropy is 0), i.e. the most mutually confused classes.
 
     Attributes:
         history: list of CR matrices (K, K) on the CPU, one per finished epoch;
@@ -68,7 +68,11 @@ class ConfusionRateCallback(Callback):
         self.loss.update(cm)
         new = self.loss.cr.detach().cpu().clone()
         ent = torch.triu(confusion_entropy(new.double()), diagonal=1)  # each unordered pair once
-        flat = int(ent.argmax())
+        # ties are common (a 1-vs-1 confusion has H = 1 like 306-vs-317): among the pairs at
+        # the maximum, report the one confused most often
+        counts = torch.triu(cm + cm.T, diagonal=1)
+        top = ent >= ent.max() - 1e-9
+        flat = int(torch.where(top, counts, torch.full_like(counts, -1.0)).argmax())
         record["cr_max_entropy"] = float(ent.max())
         # (-1, -1) when no pair was confused both ways (the paper's HanDB failure mode: CR -> 0)
         record["cr_top_i"], record["cr_top_j"] = divmod(flat, ent.shape[1]) if float(ent.max()) > 0 else (-1, -1)

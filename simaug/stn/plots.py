@@ -108,3 +108,37 @@ def plot_theta_diagnostics(history: pd.DataFrame, ax=None):
     ax.legend(handles=handles, fontsize=8)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def plot_arm_grid(snapshots: dict, n: int = 8, titles: Optional[Sequence[str]] = None, scale: float = 1.1):
+    """The same images through several augmenters: inputs on top, then one row per arm
+    showing its G's output at the last stored step.
+
+    Args:
+        snapshots: ``{arm name: STNSnapshots}`` of the same ``snapshot_images``.
+        n: images per row; titles: optional column titles (e.g. class names).
+
+    Returns:
+        matplotlib Figure with (1 + len(snapshots)) x n axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if not snapshots:
+        raise ValueError("no snapshots to plot")
+    first = next(iter(snapshots.values()))
+    n = min(n, first.inputs.shape[0])
+    rows = [("input", first.inputs[:n].float() / 255.0)]
+    rows += [(f"{arm}\nstep {s.steps[-1]}", s.images(len(s.steps) - 1)[:n]) for arm, s in snapshots.items()]
+    fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows)), squeeze=False)
+    cmap = "gray" if first.inputs.shape[1] == 1 else None
+    for r, (label, imgs) in enumerate(rows):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(_hwc(imgs[c]), cmap=cmap, vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(label, fontsize=8)
+            if r == 0 and titles is not None:
+                ax.set_title(str(titles[c]), fontsize=8)
+    fig.tight_layout()
+    return fig
