@@ -15,7 +15,9 @@ within 10% of pure f+b.
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +31,7 @@ from ..train import Trainer, TrainConfig
 from .timing import print_table
 
 
-def _extracted_jpegs() -> "Path":
+def _extracted_jpegs() -> Path:
     source, archive = find_archive("cifar10")
     if source["format"] != "jpeg-zip":
         raise SystemExit("the reference pipeline reads JPEG files: import cifar10-jpeg.zip first")
@@ -38,6 +40,22 @@ def _extracted_jpegs() -> "Path":
         print(f"extracting {archive} -> {target} (once)")
         safe_extract(archive, target)
     return target / "train"
+
+
+def _timed_steps(model, opt, batches, steps: int, warmup: int) -> float:
+    """images/s of SGD steps over ``batches`` (an iterator of (x, y)), after ``warmup`` untimed steps."""
+    model.train()
+    n, t0 = 0, 0.0
+    for i in range(warmup + steps):
+        if i == warmup:
+            t0 = time.perf_counter()
+        x, y = next(batches)
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        n += len(y) if i >= warmup else 0
+    return n / (time.perf_counter() - t0)
 
 
 def _reference_rate(model_name, cfg, mean, std, steps, warmup, workers):
@@ -52,20 +70,8 @@ def _reference_rate(model_name, cfg, mean, std, steps, warmup, workers):
     torch.manual_seed(0)
     model = create_model(model_name)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
-    model.train()
     it = iter(loader)
-    n, t0 = 0, None
-    for i in range(warmup + steps):
-        if i == warmup:
-            t0 = time.perf_counter()
-        x, y = next(it)
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if i >= warmup:
-            n += len(y)
-    rate = n / (time.perf_counter() - t0)
+    rate = _timed_steps(model, opt, it, steps, warmup)
     del it, loader
     return rate
 
@@ -84,21 +90,9 @@ def _simaug_rate(model_name, cfg, train, steps, warmup):
 
 
 def _pure_rate(trainer: Trainer, cfg, steps, warmup):
-    model, opt = trainer.model, trainer.optimizer
     x = trainer.to_input(trainer.train_set.images[: cfg.batch_size])
     y = trainer.train_set.labels[: cfg.batch_size].to(trainer.device)
-    model.train()
-    n, t0 = 0, None
-    for i in range(warmup + steps):
-        if i == warmup:
-            t0 = time.perf_counter()
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if i >= warmup:
-            n += len(y)
-    return n / (time.perf_counter() - t0)
+    return _timed_steps(trainer.model, trainer.optimizer, itertools.repeat((x, y)), steps, warmup)
 
 
 def main(argv=None) -> int:
