@@ -53,10 +53,17 @@ def uniform(size, generator: Optional[torch.Generator], device, low=0.0, high=1.
 def randint(size, generator, device, low, high) -> torch.Tensor:
     """Integers uniform in [low, high] (inclusive, like Python's ``random.randint``);
     ``low`` and ``high`` may be tensors broadcastable to ``size``."""
-    u = uniform(size, generator, device)
-    low = torch.as_tensor(low, device=device)
-    span = torch.as_tensor(high, device=device) - low + 1
-    # float32 u * span can round up to span for huge spans: clamp keeps it inclusive.
+    return scale_to_int(uniform(size, generator, device), low, high)
+
+
+def scale_to_int(u: torch.Tensor, low, high) -> torch.Tensor:
+    """Map U[0, 1) draws to integers uniform in [low, high] (inclusive)."""
+    if isinstance(low, int) and isinstance(high, int):  # the common case: fewer ops
+        span = high - low + 1
+        # .long() truncates = floor for u >= 0; float32 u * span can round up to span.
+        return (u * span).long().clamp_(max=span - 1) + low
+    low = torch.as_tensor(low, device=u.device)
+    span = torch.as_tensor(high, device=u.device) - low + 1
     return low + torch.minimum(torch.floor(u * span).long(), span - 1)
 
 

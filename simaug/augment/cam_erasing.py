@@ -36,7 +36,7 @@ from simaug.augment._base import (
     box_weight,
     check_fill,
     check_probability,
-    randint,
+    scale_to_int,
     uniform,
 )
 from simaug.augment.random_erasing import check_box_distribution, sample_box_size
@@ -59,9 +59,10 @@ def cam_peaks(cam: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     i = cam.amax(2).argmax(1)  # (B,) first row holding the global maximum
     row = cam.gather(1, i.view(B, 1, 1).expand(B, 1, w))[:, 0]  # (B, w)
     j = row.argmax(1)  # (B,)
-    row = torch.floor((i.double() + 0.5) * H / h).long().clamp(0, H - 1)
-    col = torch.floor((j.double() + 0.5) * W / w).long().clamp(0, W - 1)
-    return torch.stack([row, col], 1)  # (B, 2)
+    if (h, w) != (H, W):  # cell centre -> pixel
+        i = torch.floor((i.double() + 0.5) * H / h).long().clamp(0, H - 1)
+        j = torch.floor((j.double() + 0.5) * W / w).long().clamp(0, W - 1)
+    return torch.stack([i, j], 1)  # (B, 2)
 
 
 @AUGMENTS.register("cam_erasing")
@@ -127,11 +128,12 @@ class CamErasing(Augment):
         peaks = peaks.to(device=device, dtype=torch.long)
         h, w, fits = sample_box_size(B, H, W, self.area, self.aspect, int(self.attempts),
                                      self.aspect_sampling, generator, device)
-        apply = (uniform((B,), generator, device) < self.p) & fits
-        dy = randint((B,), generator, device, 0, int(self.b_h))
-        dx = randint((B,), generator, device, 0, int(self.b_h))
+        u = uniform((B, 4), generator, device)  # apply, d_e rows, d_e cols, corner
+        apply = (u[:, 0] < self.p) & fits
+        dy = scale_to_int(u[:, 1], 0, int(self.b_h))  # rand(0, b_h), inclusive
+        dx = scale_to_int(u[:, 2], 0, int(self.b_h))
         if self.corner == "random":
-            corner = randint((B,), generator, device, 0, 3)
+            corner = scale_to_int(u[:, 3], 0, 3)
         else:
             corner = torch.full((B,), CORNERS.index(self.corner), dtype=torch.long, device=device)
         ay, ax = peaks[:, 0] + dy, peaks[:, 1] + dx  # p_n, (B,) pixels
