@@ -16,7 +16,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .errors import DataError
 

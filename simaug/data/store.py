@@ -64,7 +64,7 @@ def import_archive(name: str, path: os.PathLike) -> Path:
 
 def fetch(name: str, timeout: float = 30.0) -> Path:
     """Download the first source with a URL, verify it, and keep it in the data root."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     manifest, sources = _sources(name)
     source = next((s for s in sources if s.get("url")), None)

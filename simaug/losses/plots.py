@@ -5,6 +5,7 @@ Hangul-capable font for class names such as 강 / 감.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -31,9 +32,11 @@ def use_hangul_font() -> Optional[str]:
             if bold.exists():
                 font_manager.fontManager.addfont(str(bold))
             name = font_manager.FontProperties(fname=path).get_name()
-            current = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in (name, "DejaVu Sans")]
-            matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", name] + current  # Latin and arrows first
-            matplotlib.rcParams["font.family"] = "sans-serif"
+            # a list of families makes matplotlib (>= 3.6) fall back glyph by glyph: Latin and
+            # arrows from DejaVu Sans, Hangul from the Korean font
+            matplotlib.rcParams["font.family"] = ["DejaVu Sans", name]
+            # Nanum's bold face is registered at weight 600: matplotlib logs a harmless "bold not found"
+            logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
             return name
     return None
 

@@ -58,7 +58,12 @@ class NotebookRun:
                                   wall_time_s=time.perf_counter() - self.t0,
                                   notebook=self.name, profile=self.profile, **extra)
 
-    def finish(self, **extra: Any):
+    def finish(self, **extra: Any) -> None:
+        """Write ``provenance.json`` and display the whole record as a table."""
+        import pandas as pd
+        from IPython.display import display
+
         rec = self.record(**extra)
         provenance.write(rec, self.dir / "provenance.json")
-        return provenance.as_frame(rec)
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", 120):
+            display(provenance.as_frame(rec))

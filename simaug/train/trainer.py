@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..data.image_set import ImageSet
 from ..metrics.confusion import confusion_matrix
