@@ -170,3 +170,13 @@ def test_confusion_matrix_matches_a_loop():
     cm = confusion_matrix(p, t, 5)
     assert torch.equal(cm, ref)
     assert torch.allclose(per_class_accuracy(cm), ref.diagonal().double() / ref.sum(1))
+
+
+def test_resume_on_other_data_is_refused(tmp_path):
+    t = _trainer(tmp_path, [])
+    t.config.epochs = 1
+    t.fit()
+    torch.manual_seed(0)
+    other = Trainer(Tiny(), cfg(epochs=1), toy_set(seed=5), None, run_dir=tmp_path)
+    with pytest.raises(ValueError, match="trained on other data"):
+        other.fit()

@@ -41,6 +41,19 @@ def resolve_device(name: str) -> torch.device:
     return dev
 
 
+def data_fingerprint(data: ImageSet) -> str:
+    """A cheap identity of a training set (size, all labels, a strided sample of pixels), stored
+    in checkpoints so that a resume on different data is refused instead of silently mixed."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(str(tuple(data.images.shape)).encode())
+    h.update(data.labels.cpu().numpy().tobytes())
+    step = max(1, len(data) // 256)
+    h.update(data.images[::step].contiguous().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def channel_stats(images: torch.Tensor, chunk: int = 10000) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel mean and std of uint8 images, in [0, 1] units."""
     n = images.shape[0]
@@ -271,6 +284,7 @@ class Trainer:
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "config": self.config.to_dict(),
+            "data": data_fingerprint(self.train_set),
         }
 
     def save_checkpoint(self, path: os.PathLike) -> None:
@@ -285,6 +299,10 @@ class Trainer:
         if diff:
             raise ValueError(f"checkpoint {path} was written with other settings {diff} (saved, now); "
                              f"use another run_dir or the same config to resume")
+        saved_data, now_data = state.get("data"), data_fingerprint(self.train_set)
+        if saved_data is not None and saved_data != now_data:
+            raise ValueError(f"checkpoint {path} was trained on other data (fingerprint {saved_data}, now {now_data}: "
+                             f"another subset, split or label noise); use another run_dir or delete {Path(path).parent}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
