@@ -29,5 +29,9 @@ def plot_training_curves(history: pd.DataFrame, hue: Optional[str] = None,
                      errorbar=("pi", 100) if not hue else None)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title({"loss": "cross-entropy loss", "acc": "accuracy"}.get(metric, metric))
+    for ax in axes[:-1]:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     fig.tight_layout()
     return fig

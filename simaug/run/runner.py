@@ -2,7 +2,8 @@
 
 Outputs go to ``results/<profile>/<notebook>.ipynb`` (the executed notebook the book renders)
 and ``results/<profile>/<notebook>/`` (checkpoints, histories, ``provenance.json``). A killed
-run restarted with the same command resumes from the notebooks' trainer checkpoints.
+run restarted with the same command resumes from the notebooks' trainer checkpoints; the new
+``provenance.json`` keeps the earlier runs' records (commit, wall time) under ``previous_runs``.
 """
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any
     run_dir = out_dir / notebook.stem
     run_dir.mkdir(parents=True, exist_ok=True)
     out_nb = out_dir / notebook.name
+    rec_path = run_dir / "provenance.json"
+    previous = []  # a re-run resumes from checkpoints: keep what the earlier runs recorded
+    if rec_path.exists():
+        import json
+
+        old = json.loads(rec_path.read_text())
+        previous = old.pop("previous_runs", []) + [
+            {k: old.get(k) for k in ("time_utc", "commit", "wall_time_s", "profile", "injected")}]
     env_before = {k: os.environ.get(k) for k in ("SIMAUG_RUN_DIR", "SIMAUG_PROFILE")}
     os.environ.update(SIMAUG_RUN_DIR=str(run_dir), SIMAUG_PROFILE=profile)
     t0 = time.perf_counter()
@@ -67,7 +76,6 @@ def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any
             else:
                 os.environ[k] = v
     wall = time.perf_counter() - t0
-    rec_path = run_dir / "provenance.json"
     inner = {}
     if rec_path.exists():
         import json
@@ -76,6 +84,7 @@ def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any
     rec = dict(inner)  # the notebook's own record (seeds, results), then the runner's view
     rec.update(provenance.collect(params={**read_parameters(notebook), **params}, datasets=inner.get("datasets", []),
                              wall_time_s=wall, notebook=notebook.stem, profile=profile, injected=params,
-                             executed_notebook=str(out_nb.relative_to(REPO_ROOT) if out_nb.is_relative_to(REPO_ROOT) else out_nb)))
+                             executed_notebook=str(out_nb.relative_to(REPO_ROOT) if out_nb.is_relative_to(REPO_ROOT) else out_nb),
+                               previous_runs=previous))
     provenance.write(rec, rec_path)
     return out_nb
