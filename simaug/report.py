@@ -59,5 +59,7 @@ def difference_verdict(ours: Sequence[float], baseline: Sequence[float], higher_
         noise = f"larger than the seed-to-seed spread (Welch t = {t:.1f})"
     else:
         noise = f"within the seed-to-seed spread (Welch t = {t:.1f}), so not a resolved difference"
-    word = "better" if better else "worse" if d != 0 else "equal"
+    if round(abs(d), 2) == 0:
+        return f"{name} and {baseline_name} are equal to within 0.01 points, {noise}."
+    word = "better" if better else "worse"
     return f"{name} is {abs(d):.2f} points {word} than {baseline_name}, {noise}."

@@ -180,3 +180,31 @@ def test_resume_on_other_data_is_refused(tmp_path):
     other = Trainer(Tiny(), cfg(epochs=1), toy_set(seed=5), None, run_dir=tmp_path)
     with pytest.raises(ValueError, match="trained on other data"):
         other.fit()
+
+
+class LateDoubler(Callback):
+    """Trains on the batch plus its mirror image from ``start`` on (like the erasing schedule)."""
+
+    def __init__(self, start):
+        self.start = start
+
+    def on_batch_start(self, trainer, x, y):
+        if trainer.epoch >= self.start:
+            return torch.cat([x, x.flip(3)]), torch.cat([y, y])
+        return None
+
+
+def test_branch_from_a_shared_warm_up_equals_an_uninterrupted_run(tmp_path):
+    from simaug.train.branch import branch_checkpoint
+
+    ref = _trainer(tmp_path / "ref", [LateDoubler(2)])
+    h_ref = ref.fit()
+    warm = _trainer(tmp_path / "warm", [])
+    warm.config.epochs = 2  # the shared warm-up: the first two epochs, no callback active
+    warm.fit()
+    branch_checkpoint(tmp_path / "warm" / "checkpoint.pt", tmp_path / "arm", [LateDoubler(2)])
+    arm = _trainer(tmp_path / "arm", [LateDoubler(2)])
+    h = arm.fit()
+    cols = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "train_images"]
+    assert h[cols].equals(h_ref[cols])
+    assert h.train_images.tolist() == [96, 96, 192, 192]
