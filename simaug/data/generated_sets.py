@@ -4,11 +4,17 @@
 * ``animal10n`` — the CR paper's Animal-10N, from a folder the user has (``root=`` or
   ``$SIMAUG_ANIMAL10N``); not obtainable on the offline machines.
 * ``handb`` — HanDB's HGU1 files (``source=`` a file or folder, or ``$SIMAUG_HANDB``).
+* ``cifar10-generated`` — generator samples written by ``save_image_dataset`` (``root=``),
+  checked against the sha256s in their ``manifest.yaml``.
+* ``cifake`` — CIFAKE's Stable-Diffusion CIFAR-10 look-alikes (``root=`` or ``$SIMAUG_CIFAKE``).
 """
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Optional
+
+import torch
 
 from .errors import DataError
 from .image_set import ImageSet
@@ -52,3 +58,71 @@ def _handb(split: str = "train", source: Optional[str] = None) -> ImageSet:
     path = os.path.join(src, split) if os.path.isdir(os.path.join(src, split)) else src
     images, labels, classes, meta = load_handb(path)
     return ImageSet(images, labels, list(classes), dict(meta, name="handb", split=split))
+
+
+def read_image_folder(split_dir, classes) -> tuple:
+    """Images of ``split_dir/<class>/*.png`` in class order, files sorted by name.
+
+    Shape:
+        -> images uint8 (N, 3, H, W), labels int64 (N,)
+    """
+    import numpy as np
+    from pathlib import Path
+
+    from PIL import Image
+
+    images, labels = [], []
+    for k, cls in enumerate(classes):
+        for path in sorted((Path(split_dir) / cls).glob("*.png")):  # file I/O: one PNG per image
+            with Image.open(path) as im:
+                images.append(np.asarray(im.convert("RGB")))  # (H, W, 3)
+            labels.append(k)
+    if not images:
+        raise DataError(f"{split_dir} holds no <class>/*.png images")
+    return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(), torch.tensor(labels, dtype=torch.int64)
+
+
+@register_dataset("cifar10-generated")
+def _cifar10_generated(split: str = "train", root: Optional[str] = None) -> ImageSet:
+    """Class-conditional generator samples written by ``simaug.generative.save_image_dataset``.
+
+    ``root`` (default ``data_root()/cifar10-generated``) holds ``manifest.yaml`` and
+    ``<split>/<class>/NNNN.png``; the image and label sha256s in the manifest are verified.
+    """
+    import yaml
+
+    from ..generative.image_dataset import sha256_tensor
+    from .errors import ChecksumError
+    from .paths import data_root
+
+    folder = Path(root) if root else data_root() / "cifar10-generated"
+    manifest_path = folder / "manifest.yaml"
+    if not manifest_path.exists():
+        raise DataError(f"no generated data set at {folder} (manifest.yaml missing); create one with "
+                        "simaug.generative.save_image_dataset, as notebook 03 does, and pass root=")
+    manifest = yaml.safe_load(manifest_path.read_text())
+    if split not in manifest.get("splits", {}):
+        raise ValueError(f"{manifest_path} has splits {list(manifest.get('splits', {}))}, not {split!r}")
+    entry = manifest["splits"][split]
+    images, labels = read_image_folder(folder / split, manifest["classes"])
+    for what, tensor in (("images", images), ("labels", labels)):
+        expected = entry.get(f"file_order_{what}_sha256", entry[f"{what}_sha256"])  # older manifests: saved sorted
+        if sha256_tensor(tensor) != expected:
+            raise ChecksumError(f"{folder / split}: the {what} do not match the sha256 in {manifest_path}; "
+                                "the folder was modified after it was written")
+    meta = {"name": "cifar10-generated", "split": split, "root": str(folder), "source_id": f"generated:{folder.name}",
+            "source_sha256": entry["images_sha256"], "images_sha256": entry["images_sha256"],
+            "generator_checkpoint_sha256": entry.get("generator_checkpoint_sha256"), "params": entry.get("params", {})}
+    return ImageSet(images, labels, list(manifest["classes"]), meta)
+
+
+@register_dataset("cifake")
+def _cifake(split: str = "train", kind: str = "FAKE", root: Optional[str] = None) -> ImageSet:
+    """CIFAKE (Bird & Lotfi, 2024): ``kind="FAKE"`` Stable-Diffusion images or ``"REAL"``, from
+    ``root=`` or ``$SIMAUG_CIFAKE``; not obtainable on the offline machines."""
+    from .cifake import CIFAR10_CLASSES, read_cifake
+
+    src = _need(root, "SIMAUG_CIFAKE", "CIFAKE")
+    images, labels = read_cifake(src, split, kind)
+    meta = {"name": "cifake", "split": split, "kind": kind, "root": str(src), "source_id": f"cifake:{kind}"}
+    return ImageSet(images, labels, list(CIFAR10_CLASSES), meta)

@@ -100,6 +100,7 @@ def save_image_dataset(
             a = arrays[i][..., 0] if arrays.shape[-1] == 1 else arrays[i]
             Image.fromarray(a).save(split_dir / cls / f"{j:0{digits}d}.png")
 
+    file_order = torch.argsort(labels, stable=True)
     manifest_path = root / "manifest.yaml"
     manifest = yaml.safe_load(manifest_path.read_text()) if manifest_path.exists() else {}
     if manifest.get("classes", classes) != classes:
@@ -118,6 +119,9 @@ def save_image_dataset(
         "images_sha256_of": f"uint8 array {list(images.shape)} (N, C, H, W), C order",
         "labels_sha256": sha256_tensor(labels),
         "labels_sha256_of": f"int64 array [{labels.numel()}]",
+        # the same arrays in file order (class by class, numbered files): what a folder reader sees
+        "file_order_images_sha256": sha256_tensor(images[file_order]),
+        "file_order_labels_sha256": sha256_tensor(labels[file_order]),
         "generator_checkpoint_sha256": sha256_file(checkpoint_path) if checkpoint_path else None,
         "params": dict(manifest_extra or {}),
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

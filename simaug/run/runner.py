@@ -86,5 +86,7 @@ def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any
                              wall_time_s=wall, notebook=notebook.stem, profile=profile, injected=params,
                              executed_notebook=str(out_nb.relative_to(REPO_ROOT) if out_nb.is_relative_to(REPO_ROOT) else out_nb),
                                previous_runs=previous))
+    if inner.get("device"):  # the kernel's view (its torch threads), not the runner process's
+        rec["device"] = inner["device"]
     provenance.write(rec, rec_path)
     return out_nb
