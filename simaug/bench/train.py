@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import statistics
 import time
 from pathlib import Path
 
@@ -66,33 +67,30 @@ def _reference_rate(model_name, cfg, mean, std, steps, warmup, workers):
                              transforms.ToTensor(), transforms.Normalize(mean, std)])
     ds = datasets.ImageFolder(str(_extracted_jpegs()), transform=tf)
     loader = DataLoader(ds, batch_size=cfg.batch_size, shuffle=True, num_workers=workers, drop_last=True,
-                        persistent_workers=workers > 0, generator=torch.Generator().manual_seed(0))
+                        generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
     model = create_model(model_name)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     it = iter(loader)
     rate = _timed_steps(model, opt, it, steps, warmup)
-    del it, loader
+    it._shutdown_workers()  # stop the workers now, so they cannot slow what is timed next
     return rate
 
 
-def _simaug_rate(model_name, cfg, train, steps, warmup):
+def _simaug_and_pure_rates(model_name, cfg, train, steps, warmup, repeats):
+    """Median images/s of the trainer's epoch loop and of pure forward+backward on one
+    pre-made batch, measured in alternating rounds so that both see the same machine state."""
     torch.manual_seed(0)
-    sub = train.subset((steps + warmup) * cfg.batch_size, seed=1, per_class=False)
+    sub = train.subset(steps * cfg.batch_size, seed=1, per_class=False)
     trainer = Trainer(create_model(model_name), cfg, sub)
-    # warm-up: run the first `warmup` batches of an epoch untimed
-    warm = sub.subset(warmup * cfg.batch_size, seed=2, per_class=False)
-    Trainer(trainer.model, cfg, warm).train_epoch(0)
-    timed = sub.subset(steps * cfg.batch_size, seed=3, per_class=False)
-    t = Trainer(trainer.model, cfg, timed)
-    rec = t.train_epoch(0)
-    return rec["images_per_s"], t
-
-
-def _pure_rate(trainer: Trainer, cfg, steps, warmup):
-    x = trainer.to_input(trainer.train_set.images[: cfg.batch_size])
-    y = trainer.train_set.labels[: cfg.batch_size].to(trainer.device)
-    return _timed_steps(trainer.model, trainer.optimizer, itertools.repeat((x, y)), steps, warmup)
+    Trainer(trainer.model, cfg, sub.subset(warmup * cfg.batch_size, seed=2, per_class=False)).train_epoch(0)  # warm-up
+    x = trainer.to_input(sub.images[: cfg.batch_size])
+    y = sub.labels[: cfg.batch_size].to(trainer.device)
+    ours, pure = [], []
+    for r in range(repeats):
+        ours.append(trainer.train_epoch(r + 1)["images_per_s"])
+        pure.append(_timed_steps(trainer.model, trainer.optimizer, itertools.repeat((x, y)), steps, 1))
+    return statistics.median(ours), statistics.median(pure)
 
 
 def main(argv=None) -> int:
@@ -103,18 +101,20 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference")
+    ap.add_argument("--repeats", type=int, default=5, help="alternating rounds of simaug / pure f+b (medians)")
     args = ap.parse_args(argv)
     train = load("cifar10", "train")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
-          f"{args.steps} timed steps after {args.warmup} warm-up steps")
+          f"{args.steps} timed steps after {args.warmup} warm-up steps; simaug and pure f+b: median of "
+          f"{args.repeats} alternating rounds")
     rows = []
     for name in args.models:
         cfg = TrainConfig(batch_size=args.batch_size, lr=0.05, momentum=0.9, device="cpu", progress=False,
                           channels_last=name != "simple_cnn")
         mean, std = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)  # CIFAR-10 train statistics
+        # ours and pure first, the reference (with its worker processes) last
+        ours, pure = _simaug_and_pure_rates(name, cfg, train, args.steps, args.warmup, args.repeats)
         ref = _reference_rate(name, cfg, mean, std, args.steps, args.warmup, args.workers)
-        ours, trainer = _simaug_rate(name, cfg, train, args.steps, args.warmup)
-        pure = _pure_rate(trainer, cfg, args.steps, args.warmup)
         rows += [
             {"model": name, "path": f"reference (ImageFolder + PIL, {args.workers} workers)", "img/s": f"{ref:.0f}", "vs reference": "1.00x", "vs pure f+b": f"{ref / pure:.2f}"},
             {"model": name, "path": "simaug trainer", "img/s": f"{ours:.0f}", "vs reference": f"{ours / ref:.2f}x", "vs pure f+b": f"{ours / pure:.2f}"},
