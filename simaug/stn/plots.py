@@ -37,8 +37,6 @@ def plot_stn_grid(
     Returns:
         matplotlib Figure with (1 + len(steps)) x n axes.
     """
-    import matplotlib.pyplot as plt
-
     steps = list(snapshots.steps if steps is None else steps)
     unknown = [s for s in steps if s not in snapshots.steps]
     if unknown:
@@ -46,19 +44,7 @@ def plot_stn_grid(
     n = min(n, snapshots.inputs.shape[0])
     rows = [("input", snapshots.inputs[:n].float() / 255.0)]
     rows += [(f"step {s}", snapshots.images(snapshots.steps.index(s))[:n]) for s in steps]
-    fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows)), squeeze=False)
-    cmap = "gray" if snapshots.inputs.shape[1] == 1 else None
-    for r, (label, imgs) in enumerate(rows):
-        for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(_hwc(imgs[c]), cmap=cmap, vmin=0, vmax=1)
-            ax.set_xticks([]), ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(label, fontsize=8)
-            if r == 0 and titles is not None:
-                ax.set_title(str(titles[c]), fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _image_rows_figure(rows, n, scale, titles)
 
 
 def plot_adversarial_curves(history: pd.DataFrame, g_column: str = "loss_g_adv", axes=None):
@@ -121,16 +107,21 @@ def plot_arm_grid(snapshots: dict, n: int = 8, titles: Optional[Sequence[str]] =
     Returns:
         matplotlib Figure with (1 + len(snapshots)) x n axes.
     """
-    import matplotlib.pyplot as plt
-
     if not snapshots:
         raise ValueError("no snapshots to plot")
     first = next(iter(snapshots.values()))
     n = min(n, first.inputs.shape[0])
     rows = [("input", first.inputs[:n].float() / 255.0)]
     rows += [(f"{arm}\nstep {s.steps[-1]}", s.images(len(s.steps) - 1)[:n]) for arm, s in snapshots.items()]
+    return _image_rows_figure(rows, n, scale, titles)
+
+
+def _image_rows_figure(rows, n: int, scale: float, titles=None):
+    """One labelled row of ``n`` images (float in [0, 1], (C, H, W)) per ``(label, images)``."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows)), squeeze=False)
-    cmap = "gray" if first.inputs.shape[1] == 1 else None
+    cmap = "gray" if rows[0][1].shape[1] == 1 else None
     for r, (label, imgs) in enumerate(rows):
         for c in range(n):
             ax = axes[r, c]
