@@ -181,6 +181,21 @@ def test_fill_constant_mean_random():
     assert torch.equal(out[mask], u8_mean.expand_as(u8)[mask]) and torch.equal(out[~mask], u8[~mask])
 
 
+def test_interval_indicator_equals_comparisons():
+    from simaug.augment._base import interval_indicator
+
+    n = 7
+    lo, hi = torch.meshgrid(torch.arange(n + 1), torch.arange(n + 1), indexing="ij")
+    lo, hi = lo.flatten(), hi.flatten()  # every pair, including empty and reversed ones
+    keep = torch.rand(lo.shape[0]) < 0.7
+    pos = torch.arange(n)
+    expected = (pos >= lo[:, None]) & (pos < hi[:, None]) & keep[:, None]
+    for dtype in (torch.float32, torch.float64):
+        got = interval_indicator(lo, hi, n, dtype, keep=keep)
+        assert got.dtype == dtype and torch.equal(got, expected.to(dtype))
+    assert torch.equal(interval_indicator(lo, hi, n), ((pos >= lo[:, None]) & (pos < hi[:, None])).float())
+
+
 # ---------------------------------------------------------------- Random Erasing
 def official_random_erasing_ratio(rng, H=32, W=32, p=1.0, sl=0.02, sh=0.4, r1=0.3):
     """Erased fraction of zhunzhong07/Random-Erasing's transforms.RandomErasing, one image,
@@ -213,6 +228,19 @@ def test_random_erasing_matches_official_loop():
     # Two-sample KS at alpha ~ 1e-6: 2.69 * sqrt((n1 + n2) / (n1 n2)) = 0.020
     assert ks_distance(ref, ours) < 0.02
     assert abs(ref.mean().item() - ours.mean().item()) < 0.004
+
+
+def test_random_erasing_matches_official_loop_when_most_candidates_fail():
+    # Areas of 90-100% of the image rarely fit (H_e, W_e < 32), so most images need more
+    # than one block of candidates and ~1 in 8 gives up after 100: the later blocks and
+    # the give-up path follow the official loop too.
+    rng = random.Random(1)
+    ref = torch.tensor([official_random_erasing_ratio(rng, sl=0.9, sh=1.0) for _ in range(10000)])
+    ours = erase_ratios("random_erasing", 100000, p=1.0, seed=2, area=(0.9, 1.0))
+    assert 0.05 < (ref == 0).double().mean().item() < 0.3  # the regime is the intended one
+    # Two-sample KS at alpha ~ 1e-6: 2.69 * sqrt((n1 + n2) / (n1 n2)) = 0.028
+    assert ks_distance(ref, ours) < 0.028
+    assert abs((ref == 0).double().mean().item() - (ours == 0).double().mean().item()) < 0.02
 
 
 def test_random_erasing_area_bounds_and_fit():

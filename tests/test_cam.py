@@ -278,3 +278,70 @@ def test_cam_overlay_draws_box():
             cam_overlay(ax2, torch.rand(3, 8, 8), cam)
     finally:
         plt.close(fig)
+
+
+# ---------------------------------------------------------------- BatchNorm folding
+def test_fold_pairs_of_cifar_resnet_and_exclusions():
+    from simaug.cam.fold import find_conv_bn_pairs
+    from simaug.models import create_model
+
+    model = create_model("resnet20").eval()
+    pairs = find_conv_bn_pairs(model)
+    assert len(pairs) == 19 and ("layer3.2.conv2", "layer3.2.bn2") in pairs  # every conv -> bn
+    kept = find_conv_bn_pairs(model, keep=[model.layer3[2].bn2, model.layer1[0].conv1])
+    assert set(pairs) - set(kept) == {("layer3.2.conv2", "layer3.2.bn2"), ("layer1.0.conv1", "layer1.0.bn1")}
+    assert find_conv_bn_pairs(model, keep=[model.layer3]) == pairs  # a kept block's output is unchanged
+    # A conv whose output is also used elsewhere cannot be folded.
+    class Branch(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return self.bn(y) + y
+
+    assert find_conv_bn_pairs(Branch()) == []
+
+
+def test_folded_forward_equals_unfolded_and_follows_updates():
+    from simaug.cam.fold import BatchNormFolder, find_conv_bn_pairs
+
+    model = trained_like(SmallResNet())
+    with torch.no_grad():  # non-trivial affine parameters and a conv bias
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 2.0)
+                m.bias.uniform_(-1.0, 1.0)
+    modules_before = dict(model.named_modules())
+    folder = BatchNormFolder(model, find_conv_bn_pairs(model))
+    assert folder.pairs
+    x = torch.randn(5, 3, 16, 16)
+    with torch.no_grad():
+        ref = model(x)
+        with folder:
+            assert all(isinstance(model.get_submodule(bn), nn.Identity) for _, bn in folder.pairs)
+            out = model(x)
+        torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
+        assert dict(model.named_modules()) == modules_before  # restored
+        model.get_submodule(folder.pairs[0][1]).running_var.mul_(4.0)  # an update: refolded
+        ref2 = model(x)
+        assert not torch.allclose(ref2, ref)
+        with folder:
+            torch.testing.assert_close(model(x), ref2, atol=1e-5, rtol=1e-4)
+        with pytest.raises(RuntimeError):
+            with folder:
+                raise RuntimeError("inside")
+        assert dict(model.named_modules()) == modules_before  # restored after an error too
+
+
+def test_gradcam_folding_changes_nothing_but_rounding():
+    from simaug.models import create_model
+
+    model = trained_like(create_model("resnet20"))
+    x = torch.randn(4, 3, 32, 32)
+    with GradCAM(model, "layer3") as folded, GradCAM(model, "layer3", fold_bn=False) as plain:
+        assert len(folded.folded_pairs) == 19 and plain.folded_pairs == []
+        torch.testing.assert_close(folded(x), plain(x), atol=1e-5, rtol=1e-4)
+    with GradCAM(model, "layer3", eval_mode=False) as train_mode:
+        assert train_mode.folded_pairs == []  # batch statistics: nothing to fold

@@ -21,8 +21,7 @@ from simaug.augment._base import (
     box_weight,
     check_fill,
     check_probability,
-    randint,
-    uniform,
+    rand01,
 )
 
 
@@ -65,17 +64,15 @@ class Cutout(Augment):
             raise ValueError(
                 f"cutout size {self.size} is larger than the {H}x{W} image; use size <= {min(H, W)}"
             )
-        cy = randint((B,), generator, device, 0, H - 1)  # centre pixel, uniform
-        cx = randint((B,), generator, device, 0, W - 1)
-        y0, x0 = cy - self.size // 2, cx - self.size // 2
+        u = rand01((3, B), generator, device)  # apply, centre row, centre column
+        c = (u[1:].double() * torch.tensor([[H], [W]], device=u.device)).long()  # (2, B) uniform pixel
+        yx0 = c - self.size // 2
+        lim = torch.tensor([[H], [W]], device=u.device)
+        yx1 = torch.minimum((yx0 + self.size).clamp_(min=0), lim)
+        yx0 = torch.minimum(yx0.clamp_(min=0), lim)
         return {
-            "apply": uniform((B,), generator, device) < self.p,
-            "cy": cy,
-            "cx": cx,
-            "y0": y0.clamp(0, H),
-            "y1": (y0 + self.size).clamp(0, H),
-            "x0": x0.clamp(0, W),
-            "x1": (x0 + self.size).clamp(0, W),
+            "apply": u[0] < self.p, "cy": c[0], "cx": c[1],
+            "y0": yx0[0], "y1": yx1[0], "x0": yx0[1], "x1": yx1[1],
         }
 
     def weight(self, params, size, dtype=torch.float32):

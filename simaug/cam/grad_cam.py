@@ -15,16 +15,21 @@ Safe inside a training loop: the gradient is taken with respect to the activatio
 the model runs in eval mode (no BatchNorm running-statistics update, no dropout); every
 module's previous train/eval flag is restored afterwards. The layers before the target
 layer run without autograd recording (only dS/dF is needed), which saves about a quarter
-of the time and most of the memory of a recorded forward pass.
+of the time and most of the memory of a recorded forward pass, and with every eval-mode
+BatchNorm folded into the convolution before it (``simaug.cam.fold``; the model is
+patched for the duration of the call only), which saves another 15-20% on CPU. Folding
+changes the maps only by float rounding (~1e-6).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Optional, Union
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from simaug.cam.fold import BatchNormFolder, find_conv_bn_pairs
 from simaug.cam.targets import select_scores
 
 
@@ -48,6 +53,9 @@ class GradCAM:
         target_layer: the layer whose output F (B, K', h, w) is explained, as a module or
             a dotted name (``"layer3"``: the last stage of the CIFAR ResNets).
         eval_mode: run the model in eval mode during the CAM pass (default True).
+        fold_bn: fold eval-mode BatchNorm layers into their convolutions during the CAM
+            pass (default True; only with ``eval_mode``, and only where the model can be
+            traced by ``torch.fx``). ``folded_pairs`` lists the folded (conv, bn) names.
 
     Shape: x (B, C, H, W) -> (B, H, W) in [0, 1], on x's device.
 
@@ -60,10 +68,13 @@ class GradCAM:
         torch.Size([2, 8, 8])
     """
 
-    def __init__(self, model: nn.Module, target_layer: Union[str, nn.Module], eval_mode: bool = True):
+    def __init__(self, model: nn.Module, target_layer: Union[str, nn.Module], eval_mode: bool = True,
+                 fold_bn: bool = True):
         self.model = model
         self.layer = _resolve_layer(model, target_layer)
         self.eval_mode = eval_mode
+        self.folded_pairs = _foldable_pairs(model, self.layer) if (fold_bn and eval_mode) else []
+        self._folder = BatchNormFolder(model, self.folded_pairs)
         self._active = False
         self._act: Optional[torch.Tensor] = None
         self._handle = self.layer.register_forward_hook(self._hook)
@@ -88,7 +99,8 @@ class GradCAM:
         self._active = True
         try:
             with torch.no_grad():  # the hook switches grad on from F onwards
-                logits = self.model(x)  # (B, K)
+                with self._folder:
+                    logits = self.model(x)  # (B, K)
                 if self._act is None:
                     raise RuntimeError("target_layer was not called in the forward pass")
                 scores = select_scores(logits, targets)  # (B,)
@@ -122,6 +134,21 @@ class GradCAM:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_PAIRS_CACHE: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+
+
+def _foldable_pairs(model: nn.Module, layer: nn.Module):
+    """``find_conv_bn_pairs`` cached per model, module structure and target layer: the
+    erasing callback builds a GradCAM every batch and tracing takes ~20 ms."""
+    structure = tuple((name, id(m)) for name, m in model.named_modules())
+    per_model = _PAIRS_CACHE.setdefault(model, {})
+    key = (id(layer), hash(structure))
+    if key not in per_model:
+        per_model.clear()
+        per_model[key] = find_conv_bn_pairs(model, keep=[layer])
+    return per_model[key]
 
 
 def normalize_cam(cam: torch.Tensor) -> torch.Tensor:
