@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from simaug import provenance
 from simaug.augment import create_augment
 from simaug.cam import GradCAM, normalize_cam
 from simaug.models import create_model
@@ -210,12 +211,12 @@ def run(argv: Optional[List[str]] = None) -> Dict:
         bench_gradcam(args.cam_batch, args.rounds, device, not args.contiguous) if "gradcam" in tasks else [])
     result = {
         "rows": rows,
-        "provenance": {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device),
-                       "cpu": platform.processor() or platform.machine(), "rounds": args.rounds,
-                       "batch": args.batch, "cam_batch": args.cam_batch,
-                       "cpu_count": os.cpu_count(), "load_average_1min": load,
-                       "wall_time_s": time.perf_counter() - t0,
-                       "gradcam_memory_format": "contiguous" if args.contiguous else "channels_last"},
+        "provenance": provenance.collect(
+            params={k: v for k, v in vars(args).items() if k != "json"},
+            wall_time_s=time.perf_counter() - t0, threads=torch.get_num_threads(),
+            cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
+            load_average_1min_before=load,
+            gradcam_memory_format="contiguous" if args.contiguous else "channels_last"),
     }
     print(format_table(rows))
     cam_rows = [r for r in rows if "speedup_vs_lean_loop" in r]
