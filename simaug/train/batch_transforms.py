@@ -1,7 +1,8 @@
 """On-device batched random crop (with zero padding) and horizontal flip.
 
-One advanced-indexing gather does both for the whole batch: each image gets its own
-offset and flip, with no Python loop over images (airbench's ``batch_flip_lr`` in spirit).
+Two ``gather`` calls, rows then columns, do both for the whole batch: each image gets its
+own offset and flip, with no Python loop over images (airbench's ``batch_flip_lr`` in
+spirit); on CPU ~2x faster than one advanced-indexing gather over (B, C, H, W) indices.
 Works on uint8, before the float conversion, because moving bytes is 4x cheaper.
 """
 from __future__ import annotations
@@ -31,6 +32,6 @@ def random_crop_flip(x: torch.Tensor, padding: int, flip: bool, generator: Optio
     if flip:
         do_flip = torch.rand(B, 1, generator=generator) < 0.5
         cols = torch.where(do_flip, cols.flip(1), cols)
-    b = torch.arange(B, device=dev)[:, None, None, None]
-    c = torch.arange(C, device=dev)[None, :, None, None]
-    return x[b, c, rows.to(dev)[:, None, :, None], cols.to(dev)[:, None, None, :]]
+    rows, cols = rows.to(dev), cols.to(dev)
+    x = x.gather(2, rows[:, None, :, None].expand(B, C, H, x.shape[3]))  # (B, C, H, W + 2p)
+    return x.gather(3, cols[:, None, None, :].expand(B, C, H, W))  # (B, C, H, W)
