@@ -160,11 +160,12 @@ def bench_gradcam(batch: int, rounds: int, device: torch.device, channels_last: 
             LEAN_LOOP: lambda: gradcam_loop_lean(model, model.layer3, x),
             name: lambda: cam(x),
         }, rounds, 0.0)
+        folded = len(cam.folded_pairs)
     rows = rows_against("grad-cam", times, PLAIN_LOOP, batch, {name: CAM_TARGET})
     rows[-1]["max_abs_diff"] = max_diff
     rows[-1]["speedup_vs_lean_loop"] = statistics.median(
         [r / t for r, t in zip(times[LEAN_LOOP], times[name])])
-    rows[-1]["folded_batchnorm_pairs"] = len(GradCAM(model, "layer3").folded_pairs)
+    rows[-1]["folded_batchnorm_pairs"] = folded
     return rows
 
 

@@ -9,13 +9,13 @@ over every activation (on CPU ~15-20% of a CIFAR ResNet forward). The same fusio
 perform; theirs return a new traced module, in which forward hooks on the original
 layers no longer fire, so here the live model is patched for the duration of one call
 instead: its own module tree runs, with each folded pair swapped for a fused convolution
-and an ``nn.Identity``, and is restored afterwards. The fused weights are recomputed at
-every call (a few microseconds per pair), so they follow a model that is being trained.
+and an ``nn.Identity``, and is restored afterwards. A fused weight is recomputed whenever
+the version counter of a tensor it depends on has moved (an optimizer step, a running
+statistics update, ``load_state_dict``), so it follows a model that is being trained.
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -29,8 +29,9 @@ def find_conv_bn_pairs(model: nn.Module, keep: Sequence[nn.Module] = ()) -> List
     A pair qualifies when the convolution's output feeds only the BatchNorm, the
     BatchNorm keeps running statistics, neither module carries hooks, and neither is one
     of ``keep`` (e.g. the layer Grad-CAM explains, whose output must stay as it is; the
-    pairs inside a block that is kept do not change its output and are folded). Found by tracing the model with ``torch.fx``; a model that cannot be
-    traced gets no pairs (nothing is folded).
+    pairs inside a block that is kept do not change its output and are folded). Found by
+    tracing the model with ``torch.fx``; a model that cannot be traced gets no pairs
+    (nothing is folded).
     """
     try:
         graph = torch.fx.symbolic_trace(model).graph
@@ -140,10 +141,3 @@ class BatchNormFolder:
             parent._modules[child] = old
         self._saved = []
 
-
-@contextlib.contextmanager
-def folded_batchnorm(model: nn.Module, pairs: Sequence[Pair] = None) -> Iterator[nn.Module]:
-    """Context manager: ``model`` with its foldable BatchNorm layers folded (eval mode,
-    inference only; restored on exit)."""
-    with BatchNormFolder(model, find_conv_bn_pairs(model) if pairs is None else pairs):
-        yield model
