@@ -9,15 +9,15 @@ PY := .venv/bin/python
 SHARED ?= ../shared
 FONT_PACKAGES := fonts-nanum fonts-nanum-extra fonts-unfonts-core fonts-unfonts-extra fonts-baekmuk fonts-alee fonts-lexi-gulim fonts-lexi-saebom fonts-noto-cjk fontconfig
 
-.PHONY: book test setup fonts data unit nbval build-book run-published bench clean-book
+.PHONY: book test setup check-data fonts data unit nbval build-book run-published bench clean-book
 
 book: setup run-published build-book
 
 test: setup unit nbval build-book
 
-setup: .venv/.installed fonts data
+setup: check-data .venv/.installed fonts data
 
-.venv/.installed: requirements.txt pyproject.toml
+.venv/.installed: requirements.txt pyproject.toml | check-data
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -30,8 +30,27 @@ fonts:
 	  apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null); \
 	else echo "missing Debian font packages: $$missing; run: sudo apt-get install $$missing" >&2; exit 1; fi
 
+# CIFAR-10 comes from $(SHARED)/datasets/cifar10-jpeg.zip or, without it, from a copy already imported
+# into the data root ($$SIMAUG_DATA, else $$XDG_CACHE_HOME/simaug or ~/.cache/simaug). check-data runs
+# before the virtualenv install, so a missing archive fails in a second, not after the install.
+SHARED_ZIP = $(abspath $(SHARED))/datasets/cifar10-jpeg.zip
+KEPT_CIFAR10 = root="$${SIMAUG_DATA:-$${XDG_CACHE_HOME:-$$HOME/.cache}/simaug}"; root="$${root/\#\~/$$HOME}"; \
+	kept=""; for f in "$$root/archives/cifar10-jpeg.zip" "$$root/archives/cifar-10-python.tar.gz"; do \
+	  [ -f "$$f" ] && kept="$$f" && break; done
+
+check-data:
+	@$(KEPT_CIFAR10); \
+	if [ -f "$(SHARED_ZIP)" ]; then echo "CIFAR-10: $(SHARED_ZIP)"; \
+	elif [ -n "$$kept" ]; then echo "CIFAR-10: no $(SHARED_ZIP); using the copy already imported, $$kept"; \
+	else echo "error: CIFAR-10 not found: no $(SHARED_ZIP) (SHARED=$(SHARED)) and none imported under $$root/archives." >&2; \
+	  echo "Point SHARED at the folder that holds datasets/cifar10-jpeg.zip: make $(or $(MAKECMDGOALS),test) SHARED=/path/to/shared" >&2; \
+	  exit 1; fi
+
 data: .venv/.installed
-	$(PY) -m simaug data import cifar10 $(SHARED)/datasets/cifar10-jpeg.zip
+	@$(KEPT_CIFAR10); \
+	if [ -f "$(SHARED_ZIP)" ]; then $(PY) -m simaug data import cifar10 "$(SHARED_ZIP)"; \
+	else echo "verifying the imported $$kept (no import: $(SHARED_ZIP) is absent)"; \
+	  $(PY) -m simaug data import cifar10 "$$kept"; fi
 
 unit:
 	$(PY) -m pytest -q tests

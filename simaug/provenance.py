@@ -42,11 +42,35 @@ def package_versions(names: Iterable[str] = PACKAGES) -> Dict[str, str]:
 
 
 def device_info() -> Dict[str, Any]:
+    """Platform, CPU, threads, and whether the CPU (and the GPU, if any) computes bf16 natively."""
+    from .precision import bf16_support
+
+    cpu_bf16 = bf16_support("cpu")
     info: Dict[str, Any] = {"platform": platform.platform(), "cpu": platform.processor() or platform.machine(),
-                            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()}
+                            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                            "cpu_native_bf16": cpu_bf16["native_bf16"], "cpu_bf16_flags": cpu_bf16["bf16_cpu_flags"]}
     if torch.cuda.is_available():
         info["cuda"] = torch.cuda.get_device_name(0)
+        info["cuda_native_bf16"] = bf16_support("cuda")["native_bf16"]
     return info
+
+
+def find_precision(params: Any) -> Optional[str]:
+    """The ``precision`` named in run parameters: a top-level ``"precision"`` key, else the
+    first one found in nested dicts (e.g. a ``TrainConfig.to_dict()`` under ``"train"``)."""
+    if isinstance(params, dict):
+        if isinstance(params.get("precision"), str):
+            return params["precision"]
+        for v in params.values():
+            found = find_precision(v)
+            if found is not None:
+                return found
+    elif isinstance(params, (list, tuple)):
+        for v in params:
+            found = find_precision(v)
+            if found is not None:
+                return found
+    return None
 
 
 def dataset_record(meta: Dict[str, Any]) -> Dict[str, Any]:
@@ -59,8 +83,19 @@ def dataset_record(meta: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def collect(params: Optional[Dict[str, Any]] = None, datasets: Iterable[Dict[str, Any]] = (),
-            wall_time_s: Optional[float] = None, **extra: Any) -> Dict[str, Any]:
-    """One provenance record (JSON-serialisable)."""
+            wall_time_s: Optional[float] = None, precision: Optional[str] = None, **extra: Any) -> Dict[str, Any]:
+    """One provenance record (JSON-serialisable).
+
+    ``precision`` (``"fp32"`` | ``"bf16"``, see :mod:`simaug.precision`) is recorded as given,
+    else as named in ``params`` (:func:`find_precision`), else as ``"fp32"``, the
+    ``TrainConfig`` default; ``precision_source`` says which (``argument`` | ``params`` |
+    ``default``). ``device`` carries ``cpu_native_bf16`` (and ``cuda_native_bf16``).
+    """
+    source = "argument" if precision is not None else "params"
+    if precision is None:
+        precision = find_precision(params or {})
+    if precision is None:
+        precision, source = "fp32", "default"
     rec = {
         "time_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": git_commit(),
@@ -68,6 +103,8 @@ def collect(params: Optional[Dict[str, Any]] = None, datasets: Iterable[Dict[str
         "datasets": [dataset_record(d) for d in datasets],
         "versions": package_versions(),
         "device": device_info(),
+        "precision": precision,
+        "precision_source": source,
     }
     if wall_time_s is not None:
         rec["wall_time_s"] = round(float(wall_time_s), 1)

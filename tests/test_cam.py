@@ -1,7 +1,7 @@
-"""Tests of simaug.cam: Grad-CAM against an independent one-image-at-a-time
-implementation (forward hook + autograd.grad) and against the closed form for a
-GAP + linear head (Grad-CAM == CAM), side-effect freedom during training, the
-thresholded box and the overlay."""
+"""Tests of simaug.cam: Grad-CAM and Grad-CAM++ against independent one-image-at-a-time
+implementations (forward hook + autograd.grad, the papers' weights written out) and
+Grad-CAM against the closed form for a GAP + linear head (Grad-CAM == CAM), side-effect
+freedom during training, the CAM source, the thresholded box and the overlay."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,7 +12,18 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from simaug.cam import ClassifierOutputTarget, GradCAM, cam_bbox, cam_overlay, normalize_cam  # noqa: E402
+from simaug.cam import (  # noqa: E402
+    BaseCAM,
+    CamSource,
+    ClassifierOutputTarget,
+    GradCAM,
+    GradCAMPlusPlus,
+    cam_bbox,
+    cam_overlay,
+    create_cam,
+    list_cams,
+    normalize_cam,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +119,87 @@ def test_matches_independent_implementation_all_target_forms():
     assert ours_pred.shape == (6, 16, 16) and ours_pred.dtype == torch.float32
     assert ours_pred.min() >= 0 and ours_pred.max() <= 1
     assert not torch.allclose(ours_int, ours_pred)  # the target matters
+
+
+def reference_gradcam_plus_plus(model, layer, x, cls):
+    """Independent Grad-CAM++, one image at a time: Chattopadhyay et al.'s Eq. 19 weights
+    with exp(score) (pytorch-grad-cam's form), written out per channel with plain loops."""
+    model.eval()
+    maps = []
+    for i in range(x.shape[0]):
+        store = {}
+        h = layer.register_forward_hook(lambda m, inp, out: store.__setitem__("a", out))
+        try:
+            logits = model(x[i : i + 1])
+        finally:
+            h.remove()
+        a = store["a"]
+        (g,) = torch.autograd.grad(logits[0, int(cls[i])], a)
+        a, g = a[0].detach().double(), g[0].double()  # (K, h, w)
+        m = torch.zeros(a.shape[1:], dtype=torch.float64)
+        for k in range(a.shape[0]):
+            num, den = g[k] ** 2, 2 * g[k] ** 2 + a[k].sum() * g[k] ** 3 + 1e-6
+            alpha = torch.where(g[k] != 0, num / den, torch.zeros_like(num))
+            w_k = (alpha * torch.relu(g[k])).sum()
+            m += w_k * a[k]
+        m = F.interpolate(torch.relu(m)[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+        lo, hi = m.min(), m.max()
+        maps.append(((m - lo) / (hi - lo) if hi > lo else torch.zeros_like(m)).float())
+    return torch.stack(maps)
+
+
+def test_gradcam_plus_plus_matches_independent_implementation():
+    model = trained_like(SmallResNet())
+    x = torch.randn(5, 3, 16, 16)
+    cls = torch.tensor([0, 1, 2, 3, 4])
+    with GradCAMPlusPlus(model, model.layer3) as cam:
+        ours = cam(x, targets=cls)
+    torch.testing.assert_close(ours, reference_gradcam_plus_plus(model, model.layer3, x, cls), atol=1e-4, rtol=1e-3)
+    with GradCAM(model, model.layer3) as cam:
+        assert not torch.allclose(ours, cam(x, targets=cls), atol=1e-3)  # another method, other maps
+
+
+def test_cam_methods_registry_and_a_new_method_as_one_hook():
+    assert {"gradcam", "gradcam++"} <= set(list_cams())
+    model = trained_like(SmallResNet())
+    x = torch.randn(3, 3, 16, 16)
+
+    class UniformCAM(BaseCAM):  # every channel weighted 1: ReLU(sum_k F^k)
+        def cam_weights(self, activations, gradients):
+            return torch.ones_like(activations[:, :, :1, :1])
+
+    with UniformCAM(model, "layer3") as cam:
+        ours = cam(x)
+    with torch.no_grad():
+        f = model.layer3(model.layer2(model.layer1(F.relu(model.bn1(model.conv1(x))))))
+    m = F.interpolate(torch.relu(f.sum(1, keepdim=True)), size=(16, 16), mode="bilinear", align_corners=False)[:, 0]
+    torch.testing.assert_close(ours, normalize_cam(m), atol=1e-5, rtol=1e-4)
+    with create_cam("gradcam", model, "layer3") as a, GradCAM(model, "layer3") as b:
+        assert type(a) is GradCAM and torch.equal(a(x), b(x))
+    with pytest.raises(NotImplementedError):
+        with BaseCAM(model, "layer3") as base:
+            base(x)
+
+
+def test_cam_source_builds_once_and_explains_labels_or_predictions():
+    model, other = trained_like(SmallResNet()), trained_like(SmallResNet())
+    x, y = torch.randn(4, 3, 16, 16), torch.tensor([0, 1, 2, 3])
+    source = CamSource(target_layer=lambda m: m.layer3)
+    source.start(model)
+    with GradCAM(model, "layer3") as ref:
+        torch.testing.assert_close(source(x, y), ref(x, targets=y))
+    cam = source.cam
+    assert source(x, y) is not None and source.cam is cam  # the same CAM for every batch
+    source.close()
+    source.close()
+    assert len(model.layer3._forward_hooks) == 0 and not source.started
+    with pytest.raises(RuntimeError, match="start"):
+        source(x, y)
+    fixed = CamSource(model=other, target="predicted", method="gradcam++")
+    fixed.start(model)  # a separate model is explained, not the trained one
+    with GradCAMPlusPlus(other, "layer3") as ref:
+        torch.testing.assert_close(fixed(x, y), ref(x))
+    fixed.close()
 
 
 def test_intermediate_layer_by_name():

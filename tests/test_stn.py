@@ -16,10 +16,10 @@ from simaug.stn import (  # noqa: E402
     AffineBounds, Discriminator, RandomAffineCallback, STNAugmentCallback, STNAugmenter, STNConfig,
     adversarial_term, apply_affine, bounded_theta, build_stn, compose_theta, describe_augmenter,
     discriminator_loss, entropy_bits, entropy_margin_loss, frozen, generator_loss, get_variant,
-    identity_theta, list_variants, max_entropy_loss, plot_adversarial_curves, plot_stn_grid,
-    plot_theta_diagnostics, random_affine, sample_affine_params, theta_components, theta_penalty,
-    theta_summary, train_augmenter,
+    identity_theta, list_variants, max_entropy_loss, random_affine, sample_affine_params, theta_components,
+    theta_penalty, theta_summary, train_augmenter,
 )
+from simaug.plots.stn import plot_adversarial_curves, plot_stn_grid, plot_theta_diagnostics  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -208,3 +208,103 @@ def test_branch_from_a_shared_warm_up_equals_an_uninterrupted_run(tmp_path):
     cols = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "train_images"]
     assert h[cols].equals(h_ref[cols])
     assert h.train_images.tolist() == [96, 96, 192, 192]
+
+
+# -- issue 12: resume, divergence and configuration errors ---------------------------------
+
+def test_cosine_resume_with_more_epochs_follows_the_longer_schedule(tmp_path, capsys):
+    """2 epochs, then resumed to 4: epochs 3-4 use the 4-epoch cosine (closed form), not the
+    restored 2-epoch one (which gave 0 and then climbed back to 0.025)."""
+    import math
+
+    torch.manual_seed(0)
+    Trainer(Tiny(), cfg(schedule="cosine", epochs=2), toy_set(), None, run_dir=tmp_path).fit()
+    torch.manual_seed(0)
+    h = Trainer(Tiny(), cfg(schedule="cosine", epochs=4), toy_set(), None, run_dir=tmp_path).fit()
+    closed = [0.05 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]
+    assert closed == pytest.approx([0.05, 0.0427, 0.025, 0.0073], abs=1e-4)
+    uninterrupted = fresh(schedule="cosine", epochs=4).fit().lr.tolist()
+    assert uninterrupted == pytest.approx(closed)
+    assert h.lr.tolist() == pytest.approx([0.05, 0.025] + closed[2:])  # epochs 1-2 ran on the 2-epoch schedule
+    assert "cosine schedule rebuilt for 4 epochs" in capsys.readouterr().out
+
+
+def test_resume_says_so_and_wall_time_adds_up_over_segments(tmp_path, capsys):
+    t = _trainer(tmp_path, [])
+    t.config.epochs = 2
+    t.fit()
+    first = t.wall_time_s
+    assert first > 0 and "resuming" not in capsys.readouterr().out
+    kept = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["wall_time_s"]
+    assert 0 < kept <= first  # the checkpoint is written at the end of the last epoch
+    resumed = _trainer(tmp_path, [])  # epochs=4
+    resumed.fit()
+    assert f"resuming {tmp_path} at epoch 3/4" in capsys.readouterr().out
+    assert resumed.wall_time_s > kept  # the total starts from the first segment's recorded time
+    assert kept < torch.load(tmp_path / "checkpoint.pt", weights_only=False)["wall_time_s"] <= resumed.wall_time_s
+
+
+def test_divergence_without_nan_stops_with_a_clear_message():
+    """lr = 1e6: BatchNorm keeps the loss finite (~1e5..1e27), which used to end silently at chance."""
+    torch.manual_seed(0)
+    t = Trainer(Tiny(), cfg(lr=1e6, epochs=10), toy_set(), None)
+    with pytest.raises(FloatingPointError, match=r"training diverged: the loss has stayed above .* for 20 steps.*lr=1000000.0"):
+        t.fit()
+    assert t.epoch < 10
+    h = fresh(epochs=8).fit()  # a healthy run is never stopped
+    assert len(h) == 8
+
+
+def test_nan_stop_names_only_a_checkpoint_that_exists(tmp_path):
+    nan_loss = lambda logits, y: logits.sum() * float("nan")  # noqa: E731
+    torch.manual_seed(0)
+    t = Trainer(Tiny(), cfg(), toy_set(), None, loss_fn=nan_loss, run_dir=tmp_path / "a")
+    with pytest.raises(FloatingPointError) as e:
+        t.fit()
+    assert "no checkpoint was written yet" in str(e.value) and "last good checkpoint is" not in str(e.value)
+    assert not (tmp_path / "a" / "checkpoint.pt").exists()
+
+    class NanFrom(nn.Module):  # a loss that turns NaN in epoch 3, after two checkpoints
+        def forward(self, logits, y):
+            return F.cross_entropy(logits, y) * (float("nan") if t.epoch >= 2 else 1.0)
+
+    torch.manual_seed(0)
+    t = Trainer(Tiny(), cfg(), toy_set(), None, loss_fn=NanFrom(), run_dir=tmp_path / "b")
+    with pytest.raises(FloatingPointError) as e:
+        t.fit()
+    assert f"the last good checkpoint is {tmp_path / 'b' / 'checkpoint.pt'} (after epoch 2)" in str(e.value)
+
+
+@pytest.mark.parametrize("key,value", [
+    ("epochs", 2.5), ("epochs", "3"), ("epochs", True), ("epochs", 0), ("lr", float("inf")), ("lr", float("nan")),
+    ("lr", 0), ("lr", "0.1"), ("eval_every", 0), ("eval_every", 1.5), ("batch_size", 1), ("momentum", -0.1),
+    ("betas", (0.9,)), ("weight_decay", float("nan")), ("milestones", (0,)), ("crop_padding", -1), ("flip", "yes"),
+    ("std", (0.2, 0.0, 0.2)), ("seed", 1.0), ("eval_batch_size", 0), ("progress", 1),
+])
+def test_bad_config_values_are_refused_at_construction(key, value):
+    with pytest.raises(ValueError, match=f"invalid TrainConfig values: {key}=") as e:
+        TrainConfig(**{key: value, **({"mean": (0.5, 0.5, 0.5)} if key == "std" else {})})
+    assert "must be" in str(e.value)
+
+
+def test_resume_with_another_model_is_a_clear_error(tmp_path):
+    t = _trainer(tmp_path, [])
+    t.config.epochs = 1
+    t.fit()
+
+    class Wider(Tiny):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)
+            self.bn = nn.BatchNorm2d(8)
+            self.fc = nn.Linear(8 * 4, 2)
+            self.extra = nn.Linear(2, 2)
+
+    torch.manual_seed(0)
+    other = Trainer(Wider(), cfg(epochs=2), toy_set(), None, run_dir=tmp_path)
+    with pytest.raises(ValueError) as e:
+        other.fit()
+    msg = str(e.value)
+    assert "holds the weights of another model (Tiny) than this Wider" in msg and str(tmp_path / "checkpoint.pt") in msg
+    assert "'extra.weight'" in msg and "conv.weight: (4, 3, 3, 3) saved, (8, 3, 3, 3) now" in msg
+    assert "Missing key(s)" not in msg and "size mismatch" not in msg  # not torch's key dump

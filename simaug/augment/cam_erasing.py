@@ -25,20 +25,15 @@ cell is mapped to the pixel at its centre) or the arg-max points directly,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
+from typing import Tuple
 
 import torch
 
-from simaug.augment._base import (
-    AUGMENTS,
-    Augment,
-    box_fraction,
-    box_weight,
-    check_fill,
-    check_probability,
-    rand01,
-)
+from simaug.augment.boxes import box_fraction, box_weight
+from simaug.augment.erasing import Erasing
 from simaug.augment.random_erasing import check_box_distribution, sample_box_size
+from simaug.augment.registry import AUGMENTS
+from simaug.augment.transform import rand01
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 
@@ -65,14 +60,14 @@ def cam_peaks(cam: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
 
 
 @AUGMENTS.register("cam_erasing")
-@dataclass
-class CamErasing(Augment):
+@dataclass(kw_only=True, eq=False)
+class CamErasing(Erasing):
     """Erase a Random-Erasing-sized box anchored next to the Grad-CAM peak.
 
     Args:
         p: probability that an image is erased. 1 by default: in the thesis' schedule
             the erased copies are trained *alongside* the originals.
-        area, aspect, attempts, aspect_sampling: the box size distribution, as in
+        scale, ratio, attempts, aspect_sampling: the box size distribution, as in
             ``RandomErasing`` (an image whose candidates all fail is left unerased).
         b_h: largest offset in pixels between p_m and the corner p_n (Eq. 3).
         corner: which corner of the box sits at p_n: ``"random"`` or one of
@@ -92,27 +87,22 @@ class CamErasing(Augment):
 
     name = "cam_erasing"
     inputs = ("cam",)
+    optional_inputs = ("points",)
     p: float = 1.0
-    area: Tuple[float, float] = (0.02, 0.4)
-    aspect: Tuple[float, float] = (0.3, 1 / 0.3)
+    scale: Tuple[float, float] = (0.02, 0.4)
+    ratio: Tuple[float, float] = (0.3, 1 / 0.3)
     attempts: int = 100
     aspect_sampling: str = "uniform"
     b_h: int = 2
     corner: str = "random"
-    fill: str = "zero"
-    value: Optional[Union[float, Sequence[float]]] = None
 
     def __post_init__(self):
-        check_probability("p", self.p)
-        check_box_distribution(self.area, self.aspect, self.attempts, self.aspect_sampling)
+        super().__post_init__()
+        check_box_distribution(self.scale, self.ratio, self.attempts, self.aspect_sampling)
         if int(self.b_h) != self.b_h or self.b_h < 0:
             raise ValueError(f"b_h must be a non-negative whole number of pixels, got {self.b_h}")
         if self.corner not in CORNERS + ("random",):
             raise ValueError(f"corner must be 'random' or one of {CORNERS}, got {self.corner!r}")
-        check_fill(self.fill, self.value)
-
-    def _accepted_inputs(self):
-        return ("cam", "points")
 
     def _sample(self, shape, generator, device, cam=None, points=None):
         B, _, H, W = shape
@@ -125,7 +115,7 @@ class CamErasing(Augment):
         if peaks.shape != (B, 2):
             raise ValueError(f"expected CAM/points for {B} images, got {tuple(peaks.shape)[:1]}")
         peaks = peaks.to(device=device, dtype=torch.long)
-        hw, fits = sample_box_size(B, H, W, self.area, self.aspect, int(self.attempts),
+        hw, fits = sample_box_size(B, H, W, self.scale, self.ratio, int(self.attempts),
                                    self.aspect_sampling, generator, device)  # (2, B): h, w
         u = rand01((B,), generator, device)
         apply = (u < self.p) & fits

@@ -10,24 +10,18 @@ square is [c - size // 2, c - size // 2 + size), the same for even sizes (CIFAR-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import torch
 
-from simaug.augment._base import (
-    AUGMENTS,
-    Augment,
-    box_fraction,
-    box_weight,
-    check_fill,
-    check_probability,
-    rand01,
-)
+from simaug.augment.boxes import box_fraction, box_weight
+from simaug.augment.erasing import Erasing
+from simaug.augment.registry import AUGMENTS
+from simaug.augment.transform import rand01
 
 
 @AUGMENTS.register("cutout")
-@dataclass
-class Cutout(Augment):
+@dataclass(kw_only=True, eq=False)
+class Cutout(Erasing):
     """Cutout with one square hole per image.
 
     Args:
@@ -49,14 +43,11 @@ class Cutout(Augment):
     name = "cutout"
     p: float = 1.0
     size: int = 16
-    fill: str = "zero"
-    value: Optional[Union[float, Sequence[float]]] = None
 
     def __post_init__(self):
-        check_probability("p", self.p)
+        super().__post_init__()
         if int(self.size) < 1:
             raise ValueError(f"size must be a positive number of pixels, got {self.size}")
-        check_fill(self.fill, self.value)
 
     def _sample(self, shape, generator, device):
         B, _, H, W = shape

@@ -10,7 +10,8 @@ from typing import Optional, Tuple, Union
 
 import torch
 
-from simaug.augment._base import create_augment
+from simaug.augment.erasing import Erasing
+from simaug.augment.registry import create_augment
 
 
 def erase_ratios(
@@ -48,6 +49,8 @@ def erase_ratios(
         raise ValueError(f"n must be >= 0, got {n}")
     H, W = (size, size) if isinstance(size, int) else tuple(size)
     aug = create_augment(name, **params)
+    if not isinstance(aug, Erasing):
+        raise ValueError(f"erase_ratios needs an erasing transform, not {name!r}")
     if cam is not None and "cam" not in aug.inputs:
         raise ValueError(f"cam= is only used by CAM-guided augmentations, not {name!r}")
     g = torch.Generator().manual_seed(int(seed))

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import torch
 
-from simaug.augment._base import AUGMENTS, Augment, check_fill, check_probability, rand01
+from simaug.augment.erasing import Erasing
+from simaug.augment.registry import AUGMENTS
+from simaug.augment.transform import check_probability, rand01
 
 
 @AUGMENTS.register("hide_and_seek")
-@dataclass
-class HideAndSeek(Augment):
+@dataclass(kw_only=True, eq=False)
+class HideAndSeek(Erasing):
     """Hide-and-Seek on a fixed grid.
 
     Args:
@@ -45,15 +46,12 @@ class HideAndSeek(Augment):
     p: float = 0.5
     patch: int = 8
     hide_prob: float = 0.5
-    fill: str = "zero"
-    value: Optional[Union[float, Sequence[float]]] = None
 
     def __post_init__(self):
-        check_probability("p", self.p)
+        super().__post_init__()
         check_probability("hide_prob", self.hide_prob)
         if int(self.patch) < 1:
             raise ValueError(f"patch must be a positive number of pixels, got {self.patch}")
-        check_fill(self.fill, self.value)
 
     def _sample(self, shape, generator, device):
         B, _, H, W = shape

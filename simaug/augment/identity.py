@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 import torch
 
-from simaug.augment._base import AUGMENTS, Augment
+from simaug.augment.erasing import Erasing
+from simaug.augment.registry import AUGMENTS
 
 
 @AUGMENTS.register("none")
-@dataclass
-class NoErasing(Augment):
+@dataclass(kw_only=True, eq=False)
+class NoErasing(Erasing):
     """Identity: erases nothing (the output is a copy, never the input itself).
 
     Shape: (B, C, H, W) -> (B, C, H, W). Params: ``apply`` (B,) all False.

@@ -1,7 +1,8 @@
 """Random Erasing (Zhong et al., "Random Erasing Data Augmentation", AAAI 2020), batched.
 
 With probability ``p`` an image gets one rectangle R_e = (x_e, y_e, x_e + W_e, y_e + H_e)
-erased, with area S_e ~ U[s_l, s_h] * H * W, aspect r_e ~ U[r_1, 1 / r_1] and (Eq. 2)
+erased, with area S_e ~ U[s_l, s_h] * H * W (``scale``), aspect r_e ~ U[r_1, 1 / r_1]
+(``ratio``; torchvision v2's names) and (Eq. 2)
 
     W_e = sqrt(S_e / r_e),    H_e = sqrt(S_e * r_e)
 
@@ -19,31 +20,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 
-from simaug.augment._base import (
-    AUGMENTS,
-    Augment,
-    box_fraction,
-    box_weight,
-    check_fill,
-    check_probability,
-    rand01,
-)
+from simaug.augment.boxes import box_fraction, box_weight
+from simaug.augment.erasing import Erasing
+from simaug.augment.registry import AUGMENTS
+from simaug.augment.transform import rand01
 
 
-def check_box_distribution(area: Tuple[float, float], aspect: Tuple[float, float], attempts: int,
+def check_box_distribution(scale: Tuple[float, float], ratio: Tuple[float, float], attempts: int,
                            aspect_sampling: str) -> None:
-    lo, hi = area
+    lo, hi = scale
     if not 0.0 < lo <= hi <= 1.0:
         raise ValueError(
-            f"area must be (low, high) fractions of the image with 0 < low <= high <= 1, got {area}"
+            f"scale must be (low, high) fractions of the image area with 0 < low <= high <= 1, got {scale}"
         )
-    r1, r2 = aspect
+    r1, r2 = ratio
     if not 0.0 < r1 <= r2:
-        raise ValueError(f"aspect must be (low, high) with 0 < low <= high, got {aspect}")
+        raise ValueError(f"ratio must be (low, high) aspect ratios with 0 < low <= high, got {ratio}")
     if int(attempts) < 1:
         raise ValueError(f"attempts must be >= 1, got {attempts}")
     if aspect_sampling not in ("uniform", "log"):
@@ -51,15 +47,15 @@ def check_box_distribution(area: Tuple[float, float], aspect: Tuple[float, float
                          f"got {aspect_sampling!r}")
 
 
-def _candidates(n: int, k: int, H: int, W: int, area, aspect, aspect_sampling, generator, device):
+def _candidates(n: int, k: int, H: int, W: int, scale, ratio, aspect_sampling, generator, device):
     """k candidate boxes for each of n images: sizes (2, n, k) float (whole pixels; heights,
     then widths) and fit flags (n, k). One draw of (2, n, k) uniforms: areas, aspects."""
     u = rand01((2, n, k), generator, device)
-    s = u[0].mul_((area[1] - area[0]) * H * W).add_(area[0] * H * W)  # (n, k) pixels^2
+    s = u[0].mul_((scale[1] - scale[0]) * H * W).add_(scale[0] * H * W)  # (n, k) pixels^2
     if aspect_sampling == "uniform":
-        r = u[1].mul_(aspect[1] - aspect[0]).add_(aspect[0])
+        r = u[1].mul_(ratio[1] - ratio[0]).add_(ratio[0])
     else:
-        lo, hi = math.log(aspect[0]), math.log(aspect[1])
+        lo, hi = math.log(ratio[0]), math.log(ratio[1])
         r = u[1].mul_(hi - lo).add_(lo).exp_()
     # H_e = sqrt(S_e r_e), W_e = sqrt(S_e / r_e); torch.round is round-half-to-even, like
     # Python's round() in the official code.
@@ -79,7 +75,7 @@ def _first_fit(hw: torch.Tensor, fits: torch.Tensor) -> torch.Tensor:
     return hw.gather(2, first.view(1, n, 1).expand(2, n, 1)).squeeze(2).long()
 
 
-def sample_box_size(B: int, H: int, W: int, area, aspect, attempts: int, aspect_sampling: str,
+def sample_box_size(B: int, H: int, W: int, scale, ratio, attempts: int, aspect_sampling: str,
                     generator: Optional[torch.Generator], device, block: int = 4) -> Tuple[torch.Tensor, ...]:
     """Sizes (2, B) int64 (heights, then widths) of the first of ``attempts`` candidates
     that fits (H_e < H and W_e < W), and ``fits`` (B,) bool (False: no candidate fitted;
@@ -93,14 +89,14 @@ def sample_box_size(B: int, H: int, W: int, area, aspect, attempts: int, aspect_
     per image cost far less than 100.
     """
     k = min(block, attempts)
-    hw, ok = _candidates(B, k, H, W, area, aspect, aspect_sampling, generator, device)
+    hw, ok = _candidates(B, k, H, W, scale, ratio, aspect_sampling, generator, device)
     sizes, fits, tried = _first_fit(hw, ok), ok.any(1), k
     if not bool(fits.all()):  # rare: the images whose whole block failed draw more
         sizes[:, ~fits] = 0
         todo = (~fits).nonzero().squeeze(1)
         while tried < attempts and todo.numel() > 0:
             k = min(block, attempts - tried)
-            hw, ok = _candidates(todo.numel(), k, H, W, area, aspect, aspect_sampling, generator, device)
+            hw, ok = _candidates(todo.numel(), k, H, W, scale, ratio, aspect_sampling, generator, device)
             found = ok.any(1)
             idx = todo[found]
             sizes[:, idx] = _first_fit(hw, ok)[:, found]
@@ -110,50 +106,50 @@ def sample_box_size(B: int, H: int, W: int, area, aspect, attempts: int, aspect_
 
 
 @AUGMENTS.register("random_erasing")
-@dataclass
-class RandomErasing(Augment):
+@dataclass(kw_only=True, eq=False)
+class RandomErasing(Erasing):
     """Random Erasing with the official code's sampling (see the module docstring).
 
     Args:
         p: probability that an image is erased.
-        area: (s_l, s_h), erased area as a fraction of the image area.
-        aspect: (r_1, r_2), aspect ratio H_e / W_e; the paper uses r_2 = 1 / r_1.
+        scale: (s_l, s_h), erased area as a fraction of the image area.
+        ratio: (r_1, r_2), aspect ratio H_e / W_e; the paper uses r_2 = 1 / r_1.
         attempts: candidates tried per image before giving up (official: 100).
         aspect_sampling: ``"uniform"`` (official) or ``"log"`` (timm) in [r_1, r_2].
         fill: ``"zero"``, ``"constant"`` (``value``: one number or one per channel),
             ``"mean"`` (``value`` or by default the CIFAR-10 channel means, of [0, 1]
             pixels for float images and of 0..255 for uint8 ones; for standardised
             inputs the data mean is 0, i.e. ``"zero"``) or
-            ``"random"`` (per-pixel N(0, 1)).
+            ``"random"`` (per-pixel N(0, 1); see ``simaug.augment.erasing``).
         value: the fill value for ``"constant"`` / ``"mean"``.
 
     Shape: (B, C, H, W) -> (B, C, H, W). Params: ``apply`` (B,) bool and the clipped box
     ``y0, y1, x0, x1`` (B,) int64, half-open.
 
-    Example:
-        >>> aug = RandomErasing(p=1.0)
-        >>> out = aug(torch.ones(8, 3, 32, 32), torch.Generator().manual_seed(0))
+    Example (in a plain PyTorch loop, with torchvision's v2 transforms):
+        >>> from torchvision.transforms import v2
+        >>> augment = v2.Compose([v2.RandomHorizontalFlip(), RandomErasing(p=1.0)])
+        >>> out = augment(torch.ones(8, 3, 32, 32))  # a batch: one rectangle per image
         >>> bool((out == 0).any(dim=(1, 2, 3)).all())  # every image has a hole
         True
+        >>> augment(torch.ones(3, 32, 32)).shape  # or one image
+        torch.Size([3, 32, 32])
     """
 
     name = "random_erasing"
     p: float = 0.5
-    area: Tuple[float, float] = (0.02, 0.4)
-    aspect: Tuple[float, float] = (0.3, 1 / 0.3)
+    scale: Tuple[float, float] = (0.02, 0.4)
+    ratio: Tuple[float, float] = (0.3, 1 / 0.3)
     attempts: int = 100
     aspect_sampling: str = "uniform"
-    fill: str = "zero"
-    value: Optional[Union[float, Sequence[float]]] = None
 
     def __post_init__(self):
-        check_probability("p", self.p)
-        check_box_distribution(self.area, self.aspect, self.attempts, self.aspect_sampling)
-        check_fill(self.fill, self.value)
+        super().__post_init__()
+        check_box_distribution(self.scale, self.ratio, self.attempts, self.aspect_sampling)
 
     def _sample(self, shape, generator, device):
         B, _, H, W = shape
-        hw, fits = sample_box_size(B, H, W, self.area, self.aspect, int(self.attempts),
+        hw, fits = sample_box_size(B, H, W, self.scale, self.ratio, int(self.attempts),
                                    self.aspect_sampling, generator, device)  # (2, B)
         u = rand01((3, B), generator, device)  # apply, corner row, corner column
         apply = (u[0] < self.p) & fits

@@ -5,7 +5,7 @@ from .bayes_layer import BayesConv2d, BayesLayer, BayesLinear, set_sampling
 from .conversion import convert_to_bayes
 from .elbo import ELBOLoss, elbo_loss, model_kl
 from .mc_dropout import enable_mc_dropout, insert_dropout
-from .predictive import ensemble_predict, mc_predict
+from .predictive import ensemble_predict, log_mean_predictive, mc_predict
 from .uncertainty import entropy, expected_entropy, mutual_information, predictive_entropy
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "entropy",
     "expected_entropy",
     "insert_dropout",
+    "log_mean_predictive",
     "mc_predict",
     "model_kl",
     "mutual_information",

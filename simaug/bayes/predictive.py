@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence, Union
 import torch
 from torch import nn
 
-from ..calibration.logit_collector import batched_forward, collect_logits, model_device, preserved_mode
+from ..inference import batched_forward, collect_logits, model_device, preserved_mode
 from .bayes_layer import BayesLayer
 from .mc_dropout import DROPOUT_TYPES, enable_mc_dropout
 
@@ -49,7 +49,7 @@ def mc_predict(
         model: classifier with :class:`BayesLayer` s and/or dropout.
         x: uint8 images or prepared float inputs, (N, ...).
         n_samples: S, number of Monte Carlo samples.
-        batch_size, transform: as in :func:`simaug.calibration.collect_logits`.
+        batch_size, transform: as in :func:`simaug.inference.collect_logits`.
         mc_dropout: ``"auto"``, True (require dropout) or False (keep dropout off).
         seed: makes the draws reproducible without touching the global RNG stream.
 
@@ -106,3 +106,20 @@ def ensemble_predict(
     if len(shapes) != 1:
         raise ValueError(f"ensemble members disagree on the output shape: {sorted(shapes)}")
     return torch.stack(probs)  # (M, N, K)
+
+
+def log_mean_predictive(probs: torch.Tensor, floor: float = 1e-12) -> torch.Tensor:
+    """Log of the Monte Carlo predictive ``mean_s p_s``, to use where logits are expected
+    (the ECE, NLL and temperature scaling of a sampled model: ``softmax(log p / T)``).
+
+    Shape:
+        (S, N, K) samples or (N, K) probabilities -> (N, K), floored at ``log(floor)``.
+
+    Example:
+        >>> log_mean_predictive(torch.tensor([[[1.0, 0.0]], [[0.5, 0.5]]])).exp()
+        tensor([[0.7500, 0.2500]])
+    """
+    if not torch.is_tensor(probs) or probs.ndim not in (2, 3):
+        raise ValueError("probs must be (S, N, K) samples or (N, K) probabilities")
+    mean = probs.mean(0) if probs.ndim == 3 else probs
+    return mean.clamp_min(floor).log()

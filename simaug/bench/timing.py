@@ -1,23 +1,90 @@
-"""Small timing helpers shared by the benchmarks."""
+"""Timing helpers shared by the benchmarks: alternating rounds, per-round ratios, the
+machine's load with every measurement, pure forward+backward at a precision.
+
+On a shared machine a benchmark's numbers drift with whatever else runs. Two defences:
+every method is timed once per *round*, the methods alternating within the round, and a
+ratio is formed per round (both sides saw about the same machine state) before taking the
+median over rounds; and the 1-minute load average (what ``uptime`` prints) is recorded
+next to every measurement, so a reader can see how busy the machine was.
+"""
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from typing import Callable, List
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from ..precision import autocast
 
 
-def images_per_second(step: Callable[[], int], steps: int, warmup: int = 3, repeats: int = 1) -> float:
-    """Run ``step`` (returns the number of images it processed) ``warmup`` times untimed,
-    then ``steps`` times per repeat; the median rate over repeats."""
-    for _ in range(warmup):
-        step()
-    rates: List[float] = []
-    for _ in range(repeats):
-        n, t0 = 0, time.perf_counter()
-        for _ in range(steps):
-            n += step()
-        rates.append(n / (time.perf_counter() - t0))
-    return statistics.median(rates)
+def load_average() -> Tuple[float, float, float]:
+    """The 1, 5 and 15-minute load averages (as ``uptime`` prints them); NaNs where unknown."""
+    try:
+        return tuple(round(v, 2) for v in os.getloadavg())  # type: ignore[return-value]
+    except (AttributeError, OSError):
+        return (float("nan"),) * 3  # type: ignore[return-value]
+
+
+def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float]]], rounds: int,
+                       warmup: bool = True) -> Dict[str, List[Dict[str, float]]]:
+    """Run every function once per round, alternating within the round.
+
+    Each function does one measurement and returns ``(images, seconds)``. Returns, per
+    name, one dict per round: ``images``, ``seconds``, ``images_per_s`` and ``load_1min``
+    (the load average just before that measurement). ``warmup`` runs each once untimed
+    first (allocator, oneDNN kernels, lazy imports).
+    """
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    if warmup:
+        for fn in fns.values():
+            fn()
+    out: Dict[str, List[Dict[str, float]]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            load = load_average()[0]
+            images, seconds = fn()
+            out[name].append({"images": images, "seconds": seconds, "images_per_s": images / seconds,
+                              "load_1min": load})
+    return out
+
+
+def ratio_summary(num: List[Dict[str, float]], den: List[Dict[str, float]], key: str = "images_per_s") -> Dict[str, float]:
+    """Median, min and max over rounds of the per-round ratio ``num[key] / den[key]``."""
+    ratios = [a[key] / b[key] for a, b in zip(num, den)]
+    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "per_round": ratios}
+
+
+def median_of(rows: List[Dict[str, float]], key: str = "images_per_s") -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def loads(*groups: Iterable[Dict[str, float]]) -> Tuple[float, float]:
+    """(min, max) of the 1-minute load averages recorded with the measurements."""
+    vals = [r["load_1min"] for g in groups for r in g]
+    return (min(vals), max(vals)) if vals else (float("nan"), float("nan"))
+
+
+def pure_forward_backward(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+                          y: torch.Tensor, steps: int, precision: str = "fp32",
+                          last: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> Tuple[int, float]:
+    """The ceiling of a training loop: ``steps`` SGD steps (cross-entropy, forward and loss
+    under ``precision``'s autocast) on one pre-made batch ``x`` (B, C, H, W) on the model's
+    device, plus optionally one ``last`` (smaller) batch. Returns ``(images, seconds)``."""
+    model.train()
+    device = x.device
+    batches = [(x, y)] * steps + ([last] if last is not None else [])
+    t0 = time.perf_counter()
+    for xb, yb in batches:
+        with autocast(precision, device):
+            loss = F.cross_entropy(model(xb), yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return sum(len(yb) for _, yb in batches), time.perf_counter() - t0
 
 
 def print_table(rows: List[dict], columns: List[str]) -> None:

@@ -1,38 +1,49 @@
-"""Training-throughput benchmark: simaug's trainer vs the common torchvision pipeline.
+"""Training-throughput benchmark: simaug's trainer vs pure forward+backward, in fp32 and bf16.
 
-For each model, in one run and on the same machine state:
+For each model and precision, in one run and on the same machine state:
 
-* ``reference``: ``datasets.ImageFolder`` over the extracted CIFAR-10 JPEGs with per-sample PIL
-  transforms ``RandomCrop(32, padding=4)`` + ``RandomHorizontalFlip`` + ``ToTensor`` +
-  ``Normalize``, through a ``DataLoader`` with 2 workers; SGD step per batch.
-* ``simaug``: ``Trainer.train_epoch`` on in-memory uint8 tensors with batched on-device crop/flip.
-* ``pure f+b``: the model's forward+backward+step on one pre-made batch (the ceiling).
+* ``simaug trainer``: ``Trainer.train_epoch`` over ``steps x batch`` in-memory uint8 images
+  (batched on-device crop/flip, normalisation, confusion-matrix bookkeeping, the forward
+  and loss under the precision's autocast, fp32 master weights).
+* ``pure f+b``: the same model's forward+backward+SGD step on one pre-made normalised batch,
+  at the same precision (the ceiling of any training loop).
+* ``reference`` (``--reference``): ``datasets.ImageFolder`` over the extracted CIFAR-10
+  JPEGs with per-sample PIL ``RandomCrop(32, padding=4)`` + ``RandomHorizontalFlip`` +
+  ``ToTensor`` + ``Normalize`` through a ``DataLoader`` with 2 workers, fp32.
 
-Same model, optimiser, batch size and thread count for all three. Prints images/s and ratios.
-Targets on a 2-core CPU: simple_cnn >= 1.5x the reference, resnet20 >= 1.2x, and simaug
-within 10% of pure f+b.
+The trainer and pure f+b at every precision alternate within each round; ratios are formed
+per round and their median (with the range) is reported, with the load average recorded
+next to every measurement. Targets on this 2-core CPU: the trainer >= 0.95 of pure f+b at
+either precision; ResNet-20 >= 1,100 img/s through the trainer in bf16.
+
+Run as ``python -m simaug.bench train [--models ...] [--precisions fp32 bf16] [--json out.json]``.
 """
 from __future__ import annotations
 
 import argparse
-import itertools
-import statistics
+import json
 import time
 from pathlib import Path
+from typing import Dict, List, Optional
 
 import torch
-import torch.nn.functional as F
 
+from .. import provenance
 from ..data import load
-from ..data.archive import safe_extract
-from ..data.paths import data_root
-from ..data.store import find_archive
 from ..models import create_model
+from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
-from .timing import print_table
+from .timing import alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
+
+TRAINER_TARGET = 0.95  # trainer / pure f+b, at either precision
+RESNET20_BF16_TARGET = 1100.0  # img/s through the trainer
 
 
 def _extracted_jpegs() -> Path:
+    from ..data.archive import safe_extract
+    from ..data.paths import data_root
+    from ..data.store import find_archive
+
     source, archive = find_archive("cifar10")
     if source["format"] != "jpeg-zip":
         raise SystemExit("the reference pipeline reads JPEG files: import cifar10-jpeg.zip first")
@@ -43,82 +54,136 @@ def _extracted_jpegs() -> Path:
     return target / "train"
 
 
-def _timed_steps(model, opt, batches, steps: int, warmup: int) -> float:
-    """images/s of SGD steps over ``batches`` (an iterator of (x, y)), after ``warmup`` untimed steps."""
-    model.train()
+def reference_rate(model_name: str, batch_size: int, steps: int, warmup: int, workers: int) -> float:
+    """images/s of the torchvision ImageFolder + PIL + DataLoader pipeline, fp32."""
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    mean, std = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)  # CIFAR-10 train statistics
+    tf = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
+                             transforms.ToTensor(), transforms.Normalize(mean, std)])
+    ds = datasets.ImageFolder(str(_extracted_jpegs()), transform=tf)
+    loader = DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers, drop_last=True,
+                        generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    model = create_model(model_name)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    it = iter(loader)
     n, t0 = 0, 0.0
     for i in range(warmup + steps):
         if i == warmup:
             t0 = time.perf_counter()
-        x, y = next(batches)
+        x, y = next(it)
         loss = F.cross_entropy(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         n += len(y) if i >= warmup else 0
-    return n / (time.perf_counter() - t0)
-
-
-def _reference_rate(model_name, cfg, mean, std, steps, warmup, workers):
-    from torch.utils.data import DataLoader
-    from torchvision import datasets, transforms
-
-    tf = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
-                             transforms.ToTensor(), transforms.Normalize(mean, std)])
-    ds = datasets.ImageFolder(str(_extracted_jpegs()), transform=tf)
-    loader = DataLoader(ds, batch_size=cfg.batch_size, shuffle=True, num_workers=workers, drop_last=True,
-                        generator=torch.Generator().manual_seed(0))
-    torch.manual_seed(0)
-    model = create_model(model_name)
-    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
-    it = iter(loader)
-    rate = _timed_steps(model, opt, it, steps, warmup)
+    rate = n / (time.perf_counter() - t0)
     it._shutdown_workers()  # stop the workers now, so they cannot slow what is timed next
     return rate
 
 
-def _simaug_and_pure_rates(model_name, cfg, train, steps, warmup, repeats):
-    """Median images/s of the trainer's epoch loop and of pure forward+backward on one
-    pre-made batch, measured in alternating rounds so that both see the same machine state."""
-    torch.manual_seed(0)
-    sub = train.subset(steps * cfg.batch_size, seed=1, per_class=False)
-    trainer = Trainer(create_model(model_name), cfg, sub)
-    Trainer(trainer.model, cfg, sub.subset(warmup * cfg.batch_size, seed=2, per_class=False)).train_epoch(0)  # warm-up
-    x = trainer.to_input(sub.images[: cfg.batch_size])
-    y = sub.labels[: cfg.batch_size].to(trainer.device)
-    ours, pure = [], []
-    for r in range(repeats):
-        ours.append(trainer.train_epoch(r + 1)["images_per_s"])
-        pure.append(_timed_steps(trainer.model, trainer.optimizer, itertools.repeat((x, y)), steps, 1))
-    return statistics.median(ours), statistics.median(pure)
+def bench_model(name: str, train, precisions, steps: int, batch_size: int, rounds: int,
+                channels_last: bool = True, device: str = "cpu") -> Dict:
+    """Trainer and pure f+b of ``name`` at each precision, in alternating rounds."""
+    sub = train.subset(steps * batch_size, seed=1, per_class=False)
+    fns, trainers = {}, {}
+    for p in precisions:
+        torch.manual_seed(0)
+        cfg = TrainConfig(batch_size=batch_size, lr=0.05, momentum=0.9, device=device, progress=False,
+                          channels_last=channels_last, precision=p)
+        t = Trainer(create_model(name), cfg, sub)
+        trainers[p] = t
+        x = t.to_input(sub.images[:batch_size])
+        y = sub.labels[:batch_size].to(t.device)
+
+        def epoch(t=t):
+            t.epoch += 1
+            r = t.train_epoch(t.epoch)
+            return r["train_images"], r["train_time_s"]
+
+        fns[f"trainer {p}"] = epoch
+        fns[f"pure {p}"] = (lambda t=t, x=x, y=y, p=p: pure_forward_backward(t.model, t.optimizer, x, y, steps, p))
+    times = alternating_rounds(fns, rounds)
+    out = {"model": name, "images_per_measurement": steps * batch_size, "channels_last": channels_last,
+           "measurements": times, "precisions": {}}
+    for p in precisions:
+        tr, pu = times[f"trainer {p}"], times[f"pure {p}"]
+        out["precisions"][p] = {"trainer_images_per_s": median_of(tr), "pure_images_per_s": median_of(pu),
+                                "trainer_vs_pure": ratio_summary(tr, pu)}
+    if "fp32" in precisions and "bf16" in precisions:
+        out["bf16_vs_fp32"] = {"trainer": ratio_summary(times["trainer bf16"], times["trainer fp32"]),
+                               "pure": ratio_summary(times["pure bf16"], times["pure fp32"])}
+    out["load_1min_range"] = loads(*times.values())
+    return out
 
 
-def main(argv=None) -> int:
+def table_rows(results: List[Dict]) -> List[Dict]:
+    rows = []
+    for r in results:
+        for p, s in r["precisions"].items():
+            ratio = s["trainer_vs_pure"]
+            target = TRAINER_TARGET
+            ok = "ok" if ratio["median"] >= target else "MISS"
+            speed = r.get("bf16_vs_fp32", {})
+            extra = ""
+            if r["model"] == "resnet20" and p == "bf16":
+                extra = f"; >= {RESNET20_BF16_TARGET:.0f} img/s " + ("ok" if s["trainer_images_per_s"] >= RESNET20_BF16_TARGET else "MISS")
+            rows.append({"model": r["model"], "precision": p, "trainer img/s": f"{s['trainer_images_per_s']:.0f}",
+                         "pure f+b img/s": f"{s['pure_images_per_s']:.0f}",
+                         "trainer/pure": f"{ratio['median']:.3f} ({ratio['min']:.2f}-{ratio['max']:.2f})",
+                         "bf16/fp32 trainer": f"{speed['trainer']['median']:.2f}x" if speed and p == "bf16" else "",
+                         "target": f">= {target} {ok}{extra}",
+                         "load": "{:.1f}-{:.1f}".format(*r["load_1min_range"])})
+    return rows
+
+
+def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simaug.bench train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["simple_cnn", "resnet20"])
-    ap.add_argument("--steps", type=int, default=40, help="timed steps per measurement")
-    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--precisions", nargs="+", default=list(PRECISIONS), choices=PRECISIONS)
+    ap.add_argument("--steps", type=int, default=40, help="steps per measurement (trainer: one epoch of this many)")
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians of per-round ratios)")
+    ap.add_argument("--contiguous", action="store_true", help="NCHW instead of channels_last (TrainConfig's default)")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 = torch's default")
+    ap.add_argument("--reference", action="store_true",
+                    help="also time the torchvision ImageFolder + PIL + DataLoader pipeline (fp32; extracts the JPEGs once)")
     ap.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference")
-    ap.add_argument("--repeats", type=int, default=5, help="alternating rounds of simaug / pure f+b (medians)")
+    ap.add_argument("--json", default=None, help="also write the results here")
     args = ap.parse_args(argv)
+    if min(args.steps, args.rounds) < 1 or args.batch_size < 2:
+        ap.error("--steps and --rounds must be >= 1 and --batch-size >= 2")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    bf16 = bf16_support("cpu")
+    load0 = load_average()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, {args.steps} steps "
+          f"per measurement, median of {args.rounds} alternating rounds; native bf16 on this CPU: "
+          f"{bf16['native_bf16']} ({', '.join(bf16['bf16_cpu_flags']) or 'no avx512_bf16/amx_bf16'}); "
+          f"load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
     train = load("cifar10", "train")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
-          f"{args.steps} timed steps after {args.warmup} warm-up steps; simaug and pure f+b: median of "
-          f"{args.repeats} alternating rounds")
-    rows = []
-    for name in args.models:
-        cfg = TrainConfig(batch_size=args.batch_size, lr=0.05, momentum=0.9, device="cpu", progress=False,
-                          channels_last=name != "simple_cnn")
-        mean, std = (0.491, 0.482, 0.447), (0.247, 0.243, 0.262)  # CIFAR-10 train statistics
-        # ours and pure first, the reference (with its worker processes) last
-        ours, pure = _simaug_and_pure_rates(name, cfg, train, args.steps, args.warmup, args.repeats)
-        ref = _reference_rate(name, cfg, mean, std, args.steps, args.warmup, args.workers)
-        rows += [
-            {"model": name, "path": f"reference (ImageFolder + PIL, {args.workers} workers)", "img/s": f"{ref:.0f}", "vs reference": "1.00x", "vs pure f+b": f"{ref / pure:.2f}"},
-            {"model": name, "path": "simaug trainer", "img/s": f"{ours:.0f}", "vs reference": f"{ours / ref:.2f}x", "vs pure f+b": f"{ours / pure:.2f}"},
-            {"model": name, "path": "pure forward+backward", "img/s": f"{pure:.0f}", "vs reference": f"{pure / ref:.2f}x", "vs pure f+b": "1.00"},
-        ]
-    print_table(rows, ["model", "path", "img/s", "vs reference", "vs pure f+b"])
+    t0 = time.perf_counter()
+    results = [bench_model(name, train, args.precisions, args.steps, args.batch_size, args.rounds,
+                           not args.contiguous) for name in args.models]
+    print_table(table_rows(results), ["model", "precision", "trainer img/s", "pure f+b img/s", "trainer/pure",
+                                      "bf16/fp32 trainer", "target", "load"])
+    if args.reference:
+        for r in results:
+            ref = reference_rate(r["model"], args.batch_size, args.steps, 5, args.workers)
+            r["reference_images_per_s"] = ref
+            fp32 = r["precisions"].get("fp32", next(iter(r["precisions"].values())))
+            print(f"{r['model']}: reference (ImageFolder + PIL, {args.workers} workers, fp32) {ref:.0f} img/s; "
+                  f"simaug trainer {fp32['trainer_images_per_s'] / ref:.2f}x it (reference measured after the rounds)")
+    print("(trainer/pure: median over rounds of the per-round ratio, with its range; load: 1-min load average "
+          "recorded with each measurement)")
+    if args.json:
+        rec = {"results": results, "provenance": provenance.collect(
+            params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,
+            precision=",".join(args.precisions), load_average_before=load0, load_average_after=load_average())}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rec, indent=1, default=str) + "\n")
     return 0

@@ -9,11 +9,15 @@ We optimise ``log T`` (unconstrained, and the NLL is smoother in it) with L-BFGS
 strong-Wolfe line search in float64; the NLL is convex in ``1 / T`` so one start suffices.
 The logits must come from the model in eval mode (dropout off, batch-norm running
 statistics): use :func:`simaug.calibration.collect_logits`.
+
+When the only held-out images are the test set (a model trained on every training image),
+:func:`cross_fit_temperature` splits them into random folds and scales each fold with the T
+fitted on the others, so every test image is scaled by a temperature that never saw it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
@@ -101,3 +105,61 @@ def fit_temperature(
         after=calibration_metrics(z / T, y, n_bins),
         n_iter=n_iter,
     )
+
+
+@dataclass
+class CrossFitResult:
+    """Cross-fitted temperature scaling: ``scaled`` logits (N, K) float64, the temperature
+    fitted for each fold (on all the other folds), and each image's ``fold`` (N,)."""
+
+    scaled: torch.Tensor
+    temperatures: List[float]
+    fold: torch.Tensor
+
+
+def cross_fit_temperature(logits: torch.Tensor, labels: torch.Tensor, folds: int = 2, seed: int = 0,
+                          max_iter: int = 200) -> CrossFitResult:
+    """Temperature scaling fitted and evaluated on the same images without leakage.
+
+    The images are split into ``folds`` random parts of equal size (a permutation seeded by
+    ``seed``); the logits of part ``f`` are divided by the T fitted (:func:`fit_temperature`)
+    on all the other parts. Metrics of ``scaled`` are then honest held-out numbers for the
+    whole set (Guo et al. fit T on a validation split; this is that, done k times).
+
+    Args:
+        logits: (N, K) logits (or log-probabilities) of the model in eval mode.
+        labels: (N,) true classes.
+        folds: number of parts, >= 2 (each needs at least 2 images).
+        seed: seed of the split.
+
+    Shape:
+        logits (N, K), labels (N,) -> CrossFitResult(scaled (N, K), temperatures [folds], fold (N,)).
+
+    Example:
+        >>> z = torch.randn(400, 10); y = z.argmax(1)
+        >>> res = cross_fit_temperature(3 * z, y)
+        >>> len(res.temperatures), res.scaled.shape
+        (2, torch.Size([400, 10]))
+    """
+    if not torch.is_tensor(logits) or logits.ndim != 2:
+        raise ValueError("logits must be a (N, K) tensor")
+    if not torch.is_tensor(labels) or labels.shape != logits.shape[:1]:
+        raise ValueError(f"labels must be a ({logits.shape[0]},) tensor")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+    n = logits.shape[0]
+    if n < 2 * folds:
+        raise ValueError(f"{n} images cannot be split into {folds} folds of at least 2; use fewer folds or more images")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))
+    fold = torch.empty(n, dtype=torch.long)
+    fold[perm] = torch.arange(n) % folds  # equal sizes (within one), random membership
+    z = logits.detach().to(torch.float64).cpu()
+    y = labels.cpu()
+    scaled = torch.empty_like(z)
+    temperatures = []
+    for f in range(folds):
+        held = fold == f
+        T = fit_temperature(z[~held], y[~held], max_iter=max_iter).T
+        scaled[held] = z[held] / T
+        temperatures.append(T)
+    return CrossFitResult(scaled, temperatures, fold)

@@ -1,160 +1,34 @@
 """Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
-Gradient-based Localization", ICCV 2017), batched and device-resident.
+Gradient-based Localization", ICCV 2017, Eq. 1), batched and device-resident:
 
-For a target score s_c and the K feature maps F^k of a chosen layer,
+    w_k = mean_ij  d s_c / d F^k_ij
 
-    w_k = mean_ij  d s_c / d F^k_ij,        M = ReLU( sum_k w_k F^k ),
-
-then M is upsampled bilinearly to the input size and min-max normalised per image
-(a constant map becomes all zeros). One forward pass and one ``torch.autograd.grad`` of
-the summed scores with respect to the layer's activation serve the whole batch: the
-images do not interact, so the gradient of the sum is each image's own gradient.
-
-Safe inside a training loop: the gradient is taken with respect to the activation only
-(``autograd.grad``, never ``.backward()``), so the parameters' ``.grad`` is untouched, and
-the model runs in eval mode (no BatchNorm running-statistics update, no dropout); every
-module's previous train/eval flag is restored afterwards. The layers before the target
-layer run without autograd recording (only dS/dF is needed), which saves about a quarter
-of the time and most of the memory of a recorded forward pass, and with every eval-mode
-BatchNorm folded into the convolution before it (``simaug.cam.fold``; the model is
-patched for the duration of the call only), which saves another 15-20% on CPU. Folding
-changes the maps only by float rounding (~1e-6).
+(the shared pass, ReLU, upsampling and normalisation: ``simaug.cam.base_cam``).
 """
 from __future__ import annotations
 
-import weakref
-from typing import Optional, Union
-
 import torch
-import torch.nn.functional as F
-from torch import nn
 
-from simaug.cam.fold import BatchNormFolder, find_conv_bn_pairs
-from simaug.cam.targets import select_scores
+from simaug.cam.base_cam import CAM_METHODS, BaseCAM
 
 
-def _resolve_layer(model: nn.Module, layer: Union[str, nn.Module]) -> nn.Module:
-    if isinstance(layer, nn.Module):
-        if not any(m is layer for m in model.modules()):
-            raise ValueError("target_layer is not a submodule of model")
-        return layer
-    try:
-        return model.get_submodule(layer)
-    except AttributeError:
-        names = [n for n, _ in model.named_modules() if n][:12]
-        raise ValueError(f"model has no submodule {layer!r}; some of its modules: {names}") from None
+@CAM_METHODS.register("gradcam")
+class GradCAM(BaseCAM):
+    """Grad-CAM maps for a batch: feature maps weighted by their mean gradient.
 
-
-class GradCAM:
-    """Grad-CAM maps for a batch.
-
-    Args:
-        model: a classifier returning logits (B, K).
-        target_layer: the layer whose output F (B, K', h, w) is explained, as a module or
-            a dotted name (``"layer3"``: the last stage of the CIFAR ResNets).
-        eval_mode: run the model in eval mode during the CAM pass (default True).
-        fold_bn: fold eval-mode BatchNorm layers into their convolutions during the CAM
-            pass (default True; only with ``eval_mode``, and only where the model can be
-            traced by ``torch.fx``). ``folded_pairs`` lists the folded (conv, bn) names.
+    Args: as ``BaseCAM`` (model, target_layer, eval_mode=True, fold_bn=True).
 
     Shape: x (B, C, H, W) -> (B, H, W) in [0, 1], on x's device.
 
     Example:
+        >>> from torch import nn
         >>> model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(),
         ...                       nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
         >>> with GradCAM(model, model[1]) as cam:
-        ...     maps = cam(torch.rand(2, 3, 8, 8))
+        ...     maps = cam(torch.rand(2, 3, 8, 8), targets=torch.tensor([0, 1]))
         >>> maps.shape
         torch.Size([2, 8, 8])
     """
 
-    def __init__(self, model: nn.Module, target_layer: Union[str, nn.Module], eval_mode: bool = True,
-                 fold_bn: bool = True):
-        self.model = model
-        self.layer = _resolve_layer(model, target_layer)
-        self.eval_mode = eval_mode
-        self.folded_pairs = _foldable_pairs(model, self.layer) if (fold_bn and eval_mode) else []
-        self._folder = BatchNormFolder(model, self.folded_pairs)
-        self._active = False
-        self._act: Optional[torch.Tensor] = None
-        self._handle = self.layer.register_forward_hook(self._hook)
-
-    def _hook(self, module, inputs, output):
-        if not self._active:  # the model's ordinary forward passes are left alone
-            return None
-        if not isinstance(output, torch.Tensor) or output.ndim != 4:
-            raise ValueError(f"target_layer must output (B, K, h, w) feature maps, got {type(output)}")
-        # The forward runs under no_grad up to here: nothing before F is recorded (less
-        # time and memory; only dS/dF is needed). F becomes a leaf and the rest of the
-        # forward is recorded; leaving the no_grad block restores the caller's grad mode.
-        self._act = output.detach().requires_grad_(True)
-        torch.set_grad_enabled(True)
-        return self._act.clone()  # later in-place ops (ReLU(inplace=True)) must not touch F
-
-    def activations_and_grads(self, x: torch.Tensor, targets=None):
-        """Activation F and d(sum of scores)/dF, both (B, K', h, w), detached; and logits."""
-        modes = {m: m.training for m in self.model.modules()}
-        if self.eval_mode:
-            self.model.eval()
-        self._active = True
-        try:
-            with torch.no_grad():  # the hook switches grad on from F onwards
-                with self._folder:
-                    logits = self.model(x)  # (B, K)
-                if self._act is None:
-                    raise RuntimeError("target_layer was not called in the forward pass")
-                scores = select_scores(logits, targets)  # (B,)
-                (grads,) = torch.autograd.grad(scores.sum(), self._act)
-            act = self._act.detach()
-        finally:
-            self._active, self._act = False, None
-            for m, flag in modes.items():
-                m.training = flag
-        return act, grads.detach(), logits.detach()
-
-    def __call__(self, x: torch.Tensor, targets=None) -> torch.Tensor:
-        """CAM maps (B, H, W) in [0, 1] for ``targets`` (None: the predicted class; an int
-        tensor (B,); or callables such as ``ClassifierOutputTarget``)."""
-        if x.ndim != 4:
-            raise ValueError(f"expected x of shape (B, C, H, W), got {tuple(x.shape)}")
-        act, grads, _ = self.activations_and_grads(x, targets)
-        weights = grads.mean(dim=(2, 3), keepdim=True)  # (B, K', 1, 1): w_k
-        cam = F.relu((weights * act).sum(1, keepdim=True))  # (B, 1, h, w)
-        cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
-        return normalize_cam(cam).to(x.device)  # (B, H, W)
-
-    def close(self) -> None:
-        """Remove the forward hook (idempotent)."""
-        if self._handle is not None:
-            self._handle.remove()
-            self._handle = None
-
-    def __enter__(self) -> "GradCAM":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-_PAIRS_CACHE: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
-
-
-def _foldable_pairs(model: nn.Module, layer: nn.Module):
-    """``find_conv_bn_pairs`` cached per model, module structure and target layer: the
-    erasing callback builds a GradCAM every batch and tracing takes ~20 ms."""
-    structure = tuple((name, id(m)) for name, m in model.named_modules())
-    per_model = _PAIRS_CACHE.setdefault(model, {})
-    key = (id(layer), hash(structure))
-    if key not in per_model:
-        per_model.clear()
-        per_model[key] = find_conv_bn_pairs(model, keep=[layer])
-    return per_model[key]
-
-
-def normalize_cam(cam: torch.Tensor) -> torch.Tensor:
-    """Per-image min-max scaling of maps (B, H, W) to [0, 1]; a constant map -> zeros."""
-    flat = cam.flatten(1)
-    lo, hi = flat.min(1).values, flat.max(1).values
-    span = (hi - lo)[:, None, None]
-    out = (cam - lo[:, None, None]) / torch.where(span > 0, span, torch.ones_like(span))
-    return torch.where(span > 0, out, torch.zeros_like(out))
+    def cam_weights(self, activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        return gradients.mean(dim=(2, 3), keepdim=True)  # (B, K', 1, 1)

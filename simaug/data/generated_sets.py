@@ -52,11 +52,23 @@ def _animal10n(split: str = "train", root: Optional[str] = None) -> ImageSet:
 
 @register_dataset("handb")
 def _handb(split: str = "train", source: Optional[str] = None) -> ImageSet:
+    """HanDB from ``source`` (or ``$SIMAUG_HANDB``): a folder holding ``train/`` and ``test/``,
+    each with the split's ``.hgu1`` files. One folder or file for both splits is refused
+    (it would train and test on the same images); read such files with
+    :func:`simaug.data.hgu1.load_handb`."""
     from .hgu1 import load_handb
 
-    src = _need(source, "SIMAUG_HANDB", "HanDB")
-    path = os.path.join(src, split) if os.path.isdir(os.path.join(src, split)) else src
-    images, labels, classes, meta = load_handb(path)
+    if split not in ("train", "test"):
+        raise ValueError(f"handb has splits 'train' and 'test', not {split!r}")
+    src = Path(_need(source, "SIMAUG_HANDB", "HanDB"))
+    if not src.is_dir() or not (src / split).is_dir():
+        raise DataError(
+            f"{src} must be a folder holding train/ and test/ (the .hgu1 files of each split); "
+            f"{src / split} is not a folder. A single file or a folder without splits would give both splits "
+            f"the same images: arrange the files as {src}/train/*.hgu1 and {src}/test/*.hgu1, or read them "
+            f"with simaug.data.hgu1.load_handb(PATH)"
+        )
+    images, labels, classes, meta = load_handb(src / split)
     return ImageSet(images, labels, list(classes), dict(meta, name="handb", split=split))
 
 
@@ -91,7 +103,7 @@ def _cifar10_generated(split: str = "train", root: Optional[str] = None) -> Imag
     """
     import yaml
 
-    from ..generative.image_dataset import sha256_tensor
+    from .checksum import tensor_digest
     from .errors import ChecksumError
     from .paths import data_root
 
@@ -107,7 +119,7 @@ def _cifar10_generated(split: str = "train", root: Optional[str] = None) -> Imag
     images, labels = read_image_folder(folder / split, manifest["classes"])
     for what, tensor in (("images", images), ("labels", labels)):
         expected = entry.get(f"file_order_{what}_sha256", entry[f"{what}_sha256"])  # older manifests: saved sorted
-        if sha256_tensor(tensor) != expected:
+        if tensor_digest(tensor) != expected:
             raise ChecksumError(f"{folder / split}: the {what} do not match the sha256 in {manifest_path}; "
                                 "the folder was modified after it was written")
     meta = {"name": "cifar10-generated", "split": split, "root": str(folder), "source_id": f"generated:{folder.name}",

@@ -9,12 +9,12 @@ The manifest records what is needed to trust and reproduce the data: the sha256 
 raw image array (uint8, (N, 3, H, W), C order) and of the labels (int64), the sha256 of the
 generator checkpoint, per-class counts, the caller's parameters (``manifest_extra``: seed,
 epochs, ...), library versions and the creation time. Writing a second split keeps the
-first one's entry. The lead registers the result as the data set ``cifar10-generated``.
+first one's entry. The data set ``cifar10-generated`` (``simaug.load(..., root=folder)``) reads
+it back and verifies the sha256s.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import platform
 from pathlib import Path
@@ -26,18 +26,18 @@ import torchvision
 import yaml
 from PIL import Image
 
+from ..data.checksum import file_digest, tensor_digest
 
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """sha256 of a file's bytes (:func:`simaug.data.checksum.file_digest`)."""
+    return file_digest(Path(path), "sha256")
 
 
 def sha256_tensor(t: torch.Tensor) -> str:
-    """sha256 of a tensor's raw bytes in C order (dtype and shape are recorded separately)."""
-    return hashlib.sha256(t.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
+    """sha256 of a tensor's raw bytes in C order (:func:`simaug.data.checksum.tensor_digest`),
+    the same digest the ``cifar10-generated`` reader verifies."""
+    return tensor_digest(t, "sha256")
 
 
 def save_image_dataset(

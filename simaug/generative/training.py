@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .generator import GENERATORS
+from .generator import registered_name
 
 
 def _check_data(images: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
@@ -31,13 +31,6 @@ def _check_data(images: torch.Tensor, labels: torch.Tensor, num_classes: int) ->
         raise ValueError(f"labels must be an integer tensor of shape ({images.shape[0]},)")
     if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"labels must lie in [0, {num_classes}) for this generator")
-
-
-def _registered_name(model: nn.Module) -> str:
-    for name in GENERATORS.names():
-        if type(model) is GENERATORS.get(name):
-            return name
-    raise TypeError(f"{type(model).__name__} is not a registered generator; build it with create_generator")
 
 
 def train_generator(
@@ -82,7 +75,7 @@ def train_generator(
     _check_data(images, labels, model.config["num_classes"])
     if not isinstance(batch_size, int) or not 1 < batch_size <= len(images):
         raise ValueError(f"batch_size must be an int in [2, N={len(images)}] (batch norm needs 2), got {batch_size!r}")
-    name = _registered_name(model)
+    name = registered_name(model)
     device = torch.device(device)
     model.to(device)
     optimizers = model.configure_optimizers(lr)

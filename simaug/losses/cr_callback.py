@@ -14,11 +14,13 @@ import torch
 
 from simaug.losses.confusion_rate import confusion_entropy
 from simaug.losses.cr_loss import CRLoss
-from simaug.train.callback import Callback
 
 
-class ConfusionRateCallback(Callback):
+class ConfusionRateCallback:
     """Update a :class:`CRLoss` at every epoch boundary and record CR diagnostics.
+
+    A trainer callback (:class:`simaug.train.callback.Callback`'s hooks) by duck typing, so
+    that ``simaug.losses`` does not import the training package (losses sit below ``train``).
 
     Args:
         loss: the ``CRLoss`` the trainer optimises (``Trainer(loss_fn=loss, callbacks=[...])``).
@@ -47,6 +49,16 @@ class ConfusionRateCallback(Callback):
         self.loss = loss
         self.history: List[torch.Tensor] = []
         self.epochs: List[int] = []
+
+    # the hooks this callback does not use (the trainer calls every hook of every callback)
+    def on_epoch_start(self, trainer, epoch: int) -> None: ...
+
+    def on_batch_start(self, trainer, x: torch.Tensor, y: torch.Tensor) -> None:
+        return None
+
+    def on_batch_end(self, trainer, out: Dict[str, Any]) -> None: ...
+
+    def on_fit_end(self, trainer) -> None: ...
 
     def on_fit_start(self, trainer) -> None:
         fn = getattr(trainer, "loss_fn", None)

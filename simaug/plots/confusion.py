@@ -31,3 +31,12 @@ def plot_confusion(cm: torch.Tensor, classes: Sequence[str], normalize: bool = F
     ax.tick_params(axis="x", rotation=90)
     ax.tick_params(axis="y", rotation=0)
     return ax
+
+
+def plot_confusion_pair(cm, classes: Sequence[str], titles: Sequence[str] = ("counts", "row-normalised"), width: float = 10.0):
+    """One confusion matrix twice, side by side: counts and row-normalised. Returns the figure."""
+    fig, axes = plt.subplots(1, 2, figsize=(width, width * 0.42))
+    plot_confusion(cm, classes, ax=axes[0], title=titles[0])
+    plot_confusion(cm, classes, normalize=True, ax=axes[1], title=titles[1])
+    fig.tight_layout()
+    return fig

@@ -1,12 +1,39 @@
-"""Figures of the erasing notebook (Oh 2024): erase-ratio histograms (the thesis' Figs.
-10-12) and a grid of each method's erased copies of the same images."""
+"""Figures of the erasing chapter (Oh 2024): erase-ratio histograms (the thesis' Figs.
+10-12), each method's erased copies of the same images, Grad-CAM overlays with the box
+of CAM >= 0.4 (the thesis' Fig. 7) and training curves per arm.
+
+All figures are at most 10 inches wide and 150 dpi; image grids have no grid lines.
+"""
 from __future__ import annotations
 
 from typing import Dict, Optional, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import torch
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from ..cam import cam_bbox
+
+DPI = 150
+WIDTH = 10.0  # inches: the book's column
+
+
+def _image(x: torch.Tensor) -> np.ndarray:
+    """(C, H, W) uint8 or float in [0, 1] -> (H, W, C) float for imshow."""
+    x = torch.as_tensor(x).detach().cpu()
+    x = x.float() / 255.0 if not x.is_floating_point() else x.float()
+    return x.clamp(0, 1).permute(1, 2, 0).numpy()
+
+
+def _bare(ax) -> None:
+    ax.grid(False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_visible(False)
 
 
 def plot_erase_ratios(ratios: Dict[str, torch.Tensor], bins: int = 40, cols: int = 2):
@@ -16,18 +43,20 @@ def plot_erase_ratios(ratios: Dict[str, torch.Tensor], bins: int = 40, cols: int
         ratios: method name -> erased fractions (n,) in [0, 1] (``erase_ratios``).
         bins: histogram bins over [0, 1].
 
-    The y axis is the share of draws per bin; each panel's caption gives the number of
-    draws, the share with nothing erased and the mean erased fraction.
+    The y axis is the share of draws per bin; each panel's title gives the number of
+    draws and the mean erased fraction.
     """
     names = list(ratios)
     rows = (len(names) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 2.8 * rows), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH * 0.9, 2.5 * rows), sharex=True, sharey=True, squeeze=False, dpi=DPI)
     edges = np.linspace(0.0, 1.0, bins + 1)
     for ax, name in zip(axes.flat, names):
         r = torch.as_tensor(ratios[name]).float().numpy()
         ax.hist(r, bins=edges, weights=np.full(len(r), 1.0 / max(len(r), 1)), color="tab:blue")
-        ax.set_title(f"{name}: {len(r):,} draws, mean {r.mean():.3f}, none erased {np.mean(r == 0):.1%}", fontsize=9)
+        ax.set_title(f"{name}\n{len(r):,} draws, mean {r.mean():.3f}", fontsize=9)
+    for ax in axes[-1]:
         ax.set_xlabel("erased fraction of the image")
+    for ax in axes[:, 0]:
         ax.set_ylabel("share of draws")
     for ax in axes.flat[len(names):]:
         ax.axis("off")
@@ -39,12 +68,13 @@ def plot_erased_examples(originals: torch.Tensor, erased: Dict[str, torch.Tensor
                          mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None):
     """Rows: the original images, then each method's erased copies (columns: images).
 
-    Shape: originals and every ``erased[name]`` (N, C, H, W), uint8 or float; give
-    ``mean``/``std`` to undo a normalisation before display.
+    Shape: originals and every ``erased[name]`` (N, C, H, W), uint8 or float in [0, 1];
+    give ``mean``/``std`` to undo a normalisation before display.
     """
     rows = {"original": originals, **erased}
     n = len(originals)
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.15 * n + 1.4, 1.2 * len(rows)), squeeze=False)
+    side = min(0.9, (WIDTH - 1.6) / n)
+    fig, axes = plt.subplots(len(rows), n, figsize=(side * n + 1.6, side * len(rows) + 0.2), squeeze=False, dpi=DPI)
     for r, (name, imgs) in enumerate(rows.items()):
         x = torch.as_tensor(imgs).detach().cpu()
         x = x.float() / 255.0 if not x.is_floating_point() else x.float()
@@ -53,9 +83,61 @@ def plot_erased_examples(originals: torch.Tensor, erased: Dict[str, torch.Tensor
         if mean is not None:
             x = x + torch.as_tensor(mean).view(1, -1, 1, 1)
         for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(x[c].clamp(0, 1).permute(1, 2, 0).numpy(), interpolation="nearest")
-            ax.set_xticks([]); ax.set_yticks([])
-        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+            axes[r, c].imshow(_image(x[c]), interpolation="nearest")
+            _bare(axes[r, c])
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def plot_cam_rows(images: torch.Tensor, labels: torch.Tensor, rows: Dict[str, torch.Tensor], classes: Sequence[str],
+                  threshold: float = 0.4, alpha: float = 0.5):
+    """Grad-CAM overlays: one row per model, one column per image, the box of all pixels
+    with CAM >= ``threshold`` in green (the thesis' Fig. 7).
+
+    Shape: images (N, C, H, W) uint8, labels (N,), each ``rows[name]`` (N, H, W) in [0, 1].
+    """
+    n = len(images)
+    side = min(0.95, (WIDTH - 1.8) / n)
+    fig, axes = plt.subplots(len(rows), n, figsize=(side * n + 1.8, (side + 0.12) * len(rows) + 0.3), squeeze=False, dpi=DPI)
+    for r, (name, cams) in enumerate(rows.items()):
+        for c in range(n):
+            ax, cam = axes[r, c], torch.as_tensor(cams[c]).float()
+            ax.imshow(_image(images[c]), interpolation="nearest")
+            ax.imshow(cam.numpy(), cmap="jet", alpha=alpha, vmin=0.0, vmax=1.0, interpolation="bilinear")
+            x0, y0, x1, y1 = cam_bbox(cam, threshold).tolist()
+            if x1 > x0 and y1 > y0:  # pixel i spans [i - 0.5, i + 0.5] in imshow coordinates
+                ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, edgecolor="lime", linewidth=1.5))
+            _bare(ax)
+            if r == 0:
+                ax.set_title(classes[int(labels[c])], fontsize=8)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def plot_arm_curves(curves: pd.DataFrame, erasing_from: Optional[int] = None, title: str = ""):
+    """Seed-mean test error (%) at the evaluated epochs and train loss per epoch, one line
+    per arm (``curves``: columns ``arm, epoch, test_error, train_loss``), with a dotted line
+    where erasing starts (after epoch ``erasing_from``)."""
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4), dpi=DPI)
+    for arm, h in curves.groupby("arm", sort=False):
+        e = h.dropna(subset=["test_error"])
+        axes[0].plot(e.epoch, e.test_error, marker="o", ms=3, label=arm)
+        axes[1].plot(h.epoch, h.train_loss, label=arm)
+    for ax, label in zip(axes, ["test error (%), seed mean", "train loss (with the erased copies)"]):
+        if erasing_from is not None:
+            ax.axvline(erasing_from + 0.5, color="grey", ls=":", lw=1)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    err = curves.test_error.dropna()
+    if len(err):  # the interesting range: from the best error to the median (the first epochs are off the scale)
+        lo, mid = err.min(), err.median()
+        axes[0].set_ylim(lo - 0.1 * (mid - lo + 1e-9), mid + 0.6 * (mid - lo + 1e-9))
+    axes[1].set_yscale("log")
+    axes[1].legend(fontsize=7, loc="upper right", frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -1,22 +1,35 @@
-"""Execute notebooks with papermill at a profile: ``python -m simaug run NOTEBOOK|all``.
+"""``python -m simaug run NOTEBOOK|all``: plan a study's runs, execute the missing ones, render.
 
-Outputs go to ``results/<profile>/<notebook>.ipynb`` (the executed notebook the book renders)
-and ``results/<profile>/<notebook>/`` (checkpoints, histories, ``provenance.json``). A killed
-run restarted with the same command resumes from the notebooks' trainer checkpoints; the new
-``provenance.json`` keeps the earlier runs' records (commit, wall time) under ``previous_runs``.
+1. The notebook's parameters for a profile (``simaug/run/profiles``) plus ``-p`` overrides are
+   checked against its parameters cell (names, types) and its study's ``Config`` (values),
+   before any run or kernel starts: a bad value is a :class:`ParameterError` (exit code 2).
+2. ``plan(config)`` lists the runs; the store (``<results>/runs``) says which are missing;
+   an executor (``local`` or ``ray``) runs them, storing each as it finishes.
+3. Papermill renders the notebook from the store into a temporary file, which replaces
+   ``<results>/<profile>/<notebook>.ipynb`` only when execution succeeded, so a failed or
+   interrupted render never destroys a published page.
 """
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ..data.paths import REPO_ROOT
+from ..runstore import RunStore
+from ..studies import ConfigError, get_study
+from .executors import EXECUTORS, Outcome, run_specs
 from .params import ParameterError, read_parameters, validate
-from .profiles import PROFILES, profile_params
+from .profiles import profile_params
 
 RESULTS = REPO_ROOT / "results"
+
+
+class RunFailed(RuntimeError):
+    """Some runs failed; they are reported and left out of the store."""
 
 
 def list_notebooks() -> List[str]:
@@ -44,49 +57,106 @@ def plan(notebook: Path, profile: str, overrides: Dict[str, Any]) -> Dict[str, A
     return params
 
 
-def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any]] = None,
-                 results: Path = RESULTS, kernel_name: str = "python3") -> Path:
+@dataclass
+class Prepared:
+    notebook: Path
+    profile: str
+    params: Dict[str, Any]  # injected (profile + overrides)
+    study: Any
+    config: Any
+    specs: List[Dict[str, Any]]
+
+
+def prepare(notebook: Path, profile: str, overrides: Optional[Dict[str, Any]] = None) -> Prepared:
+    """Validate everything and plan the runs; raises :class:`ParameterError` on bad input."""
+    params = plan(notebook, profile, overrides or {})
+    study = get_study(notebook.stem)
+    try:
+        config = study.Config.from_params({**read_parameters(notebook), **params})
+    except ConfigError as e:
+        raise ParameterError(f"{notebook.stem} at profile {profile}: {e}") from None
+    return Prepared(notebook, profile, params, study, config, study.plan(config))
+
+
+def check_threads(threads: Optional[int]) -> None:
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ParameterError(f"--threads {threads!r}: give a whole number of torch threads >= 1 (or leave it out)")
+
+
+def status(prep: Prepared, results: Path = RESULTS) -> Dict[str, int]:
+    store = RunStore(Path(results) / "runs")
+    stored = sum(store.has(s) for s in prep.specs)
+    return {"planned": len(prep.specs), "stored": stored, "missing": len(prep.specs) - stored}
+
+
+def execute(prep: Prepared, results: Path = RESULTS, executor: str = "local", jobs: int = 1, address: Optional[str] = None,
+            threads: Optional[int] = None, log: Callable[[str], None] = print) -> Outcome:
+    """Print ``runs: N planned, K stored, M to execute`` and execute the missing runs."""
+    if executor not in EXECUTORS:
+        raise ParameterError(f"--executor {executor!r}: choose one of {EXECUTORS}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"--jobs {jobs!r}: give a whole number of concurrent runs >= 1")
+    check_threads(threads)
+    st = status(prep, results)
+    log(f"runs: {st['planned']} planned, {st['stored']} stored, {st['missing']} to execute")
+    return run_specs(prep.specs, RunStore(Path(results) / "runs"), executor=executor, jobs=jobs, address=address,
+                     threads=threads, log=log)
+
+
+def render(prep: Prepared, results: Path = RESULTS, threads: Optional[int] = None, kernel_name: str = "python3") -> Path:
+    """Execute the notebook with papermill into a temporary file; replace the published one
+    only on success."""
+    import nbformat
     import papermill as pm
 
-    from .. import provenance
-
-    params = plan(notebook, profile, overrides or {})
-    out_dir = Path(results) / profile
-    run_dir = out_dir / notebook.stem
-    run_dir.mkdir(parents=True, exist_ok=True)
-    out_nb = out_dir / notebook.name
-    rec_path = run_dir / "provenance.json"
-    previous = []  # a re-run resumes from checkpoints: keep what the earlier runs recorded
-    if rec_path.exists():
-        import json
-
-        old = json.loads(rec_path.read_text())
-        previous = old.pop("previous_runs", []) + [
-            {k: old.get(k) for k in ("time_utc", "commit", "wall_time_s", "profile", "injected")}]
-    env_before = {k: os.environ.get(k) for k in ("SIMAUG_RUN_DIR", "SIMAUG_PROFILE")}
-    os.environ.update(SIMAUG_RUN_DIR=str(run_dir), SIMAUG_PROFILE=profile)
-    t0 = time.perf_counter()
+    check_threads(threads)
+    out_dir = Path(results) / prep.profile
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_nb = out_dir / prep.notebook.name
+    fd, tmp = tempfile.mkstemp(prefix=f".{prep.notebook.stem}.", suffix=".ipynb", dir=out_dir)
+    os.close(fd)
+    env = {"SIMAUG_RESULTS": str(Path(results).resolve()), "SIMAUG_PROFILE": prep.profile,
+           "SIMAUG_RUN_DIR": str((out_dir / prep.notebook.stem).resolve())}
+    if threads:
+        env["SIMAUG_THREADS"] = str(threads)
+    before = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
-        pm.execute_notebook(str(notebook), str(out_nb), parameters=params, cwd=str(notebook.parent),
+        pm.execute_notebook(str(prep.notebook), tmp, parameters=prep.params, cwd=str(prep.notebook.parent),
                             kernel_name=kernel_name, progress_bar=False, report_mode=False)
+        nb = nbformat.read(tmp, as_version=4)
+        meta = nb.metadata.get("papermill", {})
+        meta["input_path"] = _rel(prep.notebook)
+        meta["output_path"] = _rel(out_nb)
+        nbformat.write(nb, tmp)
+        os.replace(tmp, out_nb)
     finally:
-        for k, v in env_before.items():
+        Path(tmp).unlink(missing_ok=True)
+        for k, v in before.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    wall = time.perf_counter() - t0
-    inner = {}
-    if rec_path.exists():
-        import json
-
-        inner = json.loads(rec_path.read_text())
-    rec = dict(inner)  # the notebook's own record (seeds, results), then the runner's view
-    rec.update(provenance.collect(params={**read_parameters(notebook), **params}, datasets=inner.get("datasets", []),
-                             wall_time_s=wall, notebook=notebook.stem, profile=profile, injected=params,
-                             executed_notebook=str(out_nb.relative_to(REPO_ROOT) if out_nb.is_relative_to(REPO_ROOT) else out_nb),
-                               previous_runs=previous))
-    if inner.get("device"):  # the kernel's view (its torch threads), not the runner process's
-        rec["device"] = inner["device"]
-    provenance.write(rec, rec_path)
     return out_nb
+
+
+def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any]] = None, results: Path = RESULTS,
+                 executor: str = "local", jobs: int = 1, address: Optional[str] = None, threads: Optional[int] = None,
+                 log: Callable[[str], None] = print) -> Path:
+    """Plan, execute the missing runs, render. Raises :class:`RunFailed` (nothing rendered)
+    when a run failed."""
+    prep = prepare(notebook, profile, overrides)
+    check_threads(threads)
+    t0 = time.perf_counter()
+    out = execute(prep, results, executor=executor, jobs=jobs, address=address, threads=threads, log=log)
+    if out.failed:
+        raise RunFailed(f"{len(out.failed)} of {len(prep.specs)} runs failed (the others are stored); "
+                        f"{prep.notebook.stem} was not rendered:\n" + "\n".join(f.describe() for f in out.failed))
+    if out.executed:
+        log(f"executed {len(out.executed)} runs in {time.perf_counter() - t0:.0f} s")
+    return render(prep, results, threads=threads)
+
+
+def _rel(p: Path) -> str:
+    p = Path(p).resolve()
+    return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else p.name

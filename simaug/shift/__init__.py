@@ -1,8 +1,9 @@
-"""Distribution shift: CIFAR-10-C style corruptions (Hendrycks & Dietterich, 2019) and
+"""Distribution shift: CIFAR-10-C style corruptions (Hendrycks & Dietterich, 2019), as
+functions and as batch transforms (``Corruption``, in ``simaug.augment.AUGMENTS``), and
 out-of-distribution scores with their AUROC."""
 from . import blur, digital, noise, photometric  # noqa: F401  (register the corruptions)
 from .blur import defocus_blur, gaussian_blur
-from .corruption import CORRUPTIONS, SEVERITIES, corrupt, list_corruptions
+from .corruption import CORRUPTIONS, SEVERITIES, Corruption, corrupt, list_corruptions
 from .digital import box_resize, jpeg_compression, pixelate
 from .noise import gaussian_noise, impulse_noise, shot_noise, speckle_noise
 from .ood_score import HIGHER_IS_OOD, auroc, average_ranks, ood_auroc, ood_scores
@@ -15,6 +16,7 @@ __all__ = [
     "brightness",
     "contrast",
     "corrupt",
+    "Corruption",
     "CORRUPTIONS",
     "defocus_blur",
     "gaussian_blur",

@@ -8,12 +8,12 @@
 """
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from .corruption import CORRUPTIONS, check_images, check_severity, from_unit, to_unit
+from .corruption import CORRUPTIONS, Corruption, from_unit, register_corruption, to_unit
 
 GAUSSIAN_BLUR_SIGMA = (0.4, 0.6, 0.7, 0.8, 1.0)  # pixels
 DEFOCUS_RADIUS_ALIAS = ((0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1.0, 0.2), (1.5, 0.1))  # pixels
@@ -51,25 +51,33 @@ def disk_kernel(radius: float, alias_blur: float, device=None) -> torch.Tensor:
     return filter2d(disk[None, None], torch.outer(g, g), mode="reflect")[0, 0]
 
 
-@CORRUPTIONS.register("gaussian_blur")
-def gaussian_blur(images: torch.Tensor, severity: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Separable Gaussian blur with edge-replicate borders. Shape: (N, C, H, W) uint8 -> same."""
-    check_images(images)
-    sigma = GAUSSIAN_BLUR_SIGMA[check_severity(severity) - 1]
-    g = gaussian_kernel1d(sigma, int(4.0 * sigma + 0.5), device=images.device)
-    x = to_unit(images)
-    x = filter2d(x, g[None, :], mode="replicate")  # along W
-    x = filter2d(x, g[:, None], mode="replicate")  # along H
-    return from_unit(x)
+@register_corruption("gaussian_blur")
+@dataclass(kw_only=True, eq=False)
+class GaussianBlur(Corruption):
+    """Separable Gaussian blur with edge-replicate borders (deterministic)."""
+
+    def corrupt(self, x, params):
+        sigma = GAUSSIAN_BLUR_SIGMA[self.severity - 1]
+        g = gaussian_kernel1d(sigma, int(4.0 * sigma + 0.5), device=x.device)
+        u = to_unit(x)
+        u = filter2d(u, g[None, :], mode="replicate")  # along W
+        u = filter2d(u, g[:, None], mode="replicate")  # along H
+        return from_unit(u)
 
 
-@CORRUPTIONS.register("defocus_blur")
-def defocus_blur(images: torch.Tensor, severity: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Disk (defocus) blur with mirror borders. Shape: (N, C, H, W) uint8, H, W > 8 -> same."""
-    check_images(images)
-    if min(images.shape[-2:]) <= DISK_HALF:
-        raise ValueError(f"defocus_blur needs images larger than {DISK_HALF}x{DISK_HALF} "
-                         f"(17x17 kernel, mirror border), got {tuple(images.shape[-2:])}")
-    radius, alias = DEFOCUS_RADIUS_ALIAS[check_severity(severity) - 1]
-    kernel = disk_kernel(radius, alias, device=images.device)
-    return from_unit(filter2d(to_unit(images), kernel, mode="reflect"))
+@register_corruption("defocus_blur")
+@dataclass(kw_only=True, eq=False)
+class DefocusBlur(Corruption):
+    """Disk (defocus) blur with mirror borders (deterministic); needs H, W > 8."""
+
+    def corrupt(self, x, params):
+        if min(x.shape[-2:]) <= DISK_HALF:
+            raise ValueError(f"defocus_blur needs images larger than {DISK_HALF}x{DISK_HALF} "
+                             f"(17x17 kernel, mirror border), got {tuple(x.shape[-2:])}")
+        radius, alias = DEFOCUS_RADIUS_ALIAS[self.severity - 1]
+        kernel = disk_kernel(radius, alias, device=x.device)
+        return from_unit(filter2d(to_unit(x), kernel, mode="reflect"))
+
+
+gaussian_blur = CORRUPTIONS.get("gaussian_blur")
+defocus_blur = CORRUPTIONS.get("defocus_blur")

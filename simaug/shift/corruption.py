@@ -12,6 +12,11 @@ Random corruptions draw from a ``torch.Generator`` seeded by ``seed`` on the ima
 device, so a (seed, severity) pair is reproducible, but the noise is not bit-identical to
 the numpy-drawn CIFAR-10-C release.
 
+Each corruption is also a batch transform (``simaug.augment``'s protocol: ``draw`` is the
+sampler, ``corrupt`` the pure kernel), registered in ``simaug.augment.AUGMENTS`` under
+its name: ``create_augment("gaussian_noise", severity=3)(x, generator)`` equals
+``corrupt(x, "gaussian_noise", 3, seed)`` for a generator seeded with ``seed``.
+
 Example:
     >>> from simaug.shift import corrupt, list_corruptions
     >>> x = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
@@ -20,11 +25,14 @@ Example:
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import Callable, List, Optional
 
 import torch
 
 from .._registry import Registry
+from ..augment.registry import AUGMENTS
+from ..augment.transform import BatchTransform, Params, gate
 
 CORRUPTIONS = Registry("corruption")
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -84,3 +92,72 @@ def corrupt(images: torch.Tensor, name: str, severity: int, seed: Optional[int] 
     if seed is not None:
         generator = torch.Generator(device=images.device).manual_seed(int(seed))
     return fn(images, severity, generator)
+
+
+@dataclass(kw_only=True, eq=False)
+class Corruption(BatchTransform):
+    """A CIFAR-10-C corruption at ``severity`` as a batch transform.
+
+    Args:
+        severity: 1 (mild) .. 5 (strong).
+        p: probability that an image is corrupted (for p < 1 the ``apply`` flags are
+            drawn after the noise).
+
+    Subclasses implement ``draw(x, generator) -> params`` (the noise of random
+    corruptions; nothing for deterministic ones) and ``corrupt(x, params) -> x``.
+
+    Shape: uint8 (B, C, H, W) -> uint8 (B, C, H, W). Params: ``apply`` (B,) bool plus the
+    corruption's noise, (B, C, H, W).
+
+    Example:
+        >>> from simaug.augment import create_augment
+        >>> x = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+        >>> aug = create_augment("gaussian_noise", severity=3)
+        >>> torch.equal(aug(x, torch.Generator().manual_seed(0)), corrupt(x, "gaussian_noise", 3, seed=0))
+        True
+    """
+
+    dtypes = ("uint8",)
+    severity: int = 3
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_severity(self.severity)
+
+    def draw(self, x: torch.Tensor, generator: Optional[torch.Generator]) -> Params:
+        """The random numbers of one batch (none for a deterministic corruption)."""
+        return {}
+
+    def corrupt(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        raise NotImplementedError
+
+    def sample(self, x, generator: Optional[torch.Generator] = None, **inputs) -> Params:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{self.name} draws its noise from the images: pass the batch, not its shape")
+        self._check_inputs(inputs)
+        check_images(x)
+        params = self.draw(x, generator)
+        params["apply"] = gate(self.p, x.shape[0], generator, x.device)
+        return params
+
+    def _apply(self, x, params):
+        return torch.where(params["apply"][:, None, None, None], self.corrupt(x, params), x)
+
+
+def register_corruption(name: str) -> Callable:
+    """Class decorator: register a ``Corruption`` in ``AUGMENTS`` and its function form
+    ``fn(images, severity, generator=None)`` in ``CORRUPTIONS``."""
+    def deco(cls):
+        cls.name = name
+        AUGMENTS.register(name)(cls)
+
+        def fn(images: torch.Tensor, severity: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+            check_images(images)
+            return cls(severity=check_severity(severity))(images, generator)
+
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = f"{(cls.__doc__ or '').strip().splitlines()[0]} Shape: (N, C, H, W) uint8 -> same."
+        CORRUPTIONS.register(name)(fn)
+        return cls
+
+    return deco

@@ -11,33 +11,35 @@
 from __future__ import annotations
 
 import io
-from typing import Optional
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from PIL import Image
 
-from .corruption import CORRUPTIONS, check_images, check_severity
+from .corruption import CORRUPTIONS, Corruption, register_corruption
 
 JPEG_QUALITY = (80, 65, 58, 50, 40)
 PIXELATE_FACTOR = (0.95, 0.9, 0.85, 0.75, 0.65)
 
 
-@CORRUPTIONS.register("jpeg_compression")
-def jpeg_compression(images: torch.Tensor, severity: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """JPEG round trip at the severity's quality. Shape: (N, C, H, W) uint8, C in {1, 3} -> same."""
-    check_images(images)
-    if images.shape[1] not in (1, 3):
-        raise ValueError(f"jpeg_compression needs 1 or 3 channels, got {images.shape[1]}")
-    quality = JPEG_QUALITY[check_severity(severity) - 1]
-    arrays = images.permute(0, 2, 3, 1).cpu().numpy()  # (N, H, W, C) for PIL
-    out = np.empty_like(arrays)
-    for i, a in enumerate(arrays):  # the codec takes one image at a time
-        buf = io.BytesIO()
-        Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(buf, "JPEG", quality=quality)
-        buf.seek(0)
-        out[i] = np.asarray(Image.open(buf)).reshape(a.shape)
-    return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous().to(images.device)
+@register_corruption("jpeg_compression")
+@dataclass(kw_only=True, eq=False)
+class JpegCompression(Corruption):
+    """JPEG round trip at the severity's quality (deterministic); C in {1, 3}."""
+
+    def corrupt(self, x, params):
+        if x.shape[1] not in (1, 3):
+            raise ValueError(f"jpeg_compression needs 1 or 3 channels, got {x.shape[1]}")
+        quality = JPEG_QUALITY[self.severity - 1]
+        arrays = x.permute(0, 2, 3, 1).cpu().numpy()  # (N, H, W, C) for PIL
+        out = np.empty_like(arrays)
+        for i, a in enumerate(arrays):  # the codec takes one image at a time
+            buf = io.BytesIO()
+            Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(buf, "JPEG", quality=quality)
+            buf.seek(0)
+            out[i] = np.asarray(Image.open(buf)).reshape(a.shape)
+        return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous().to(x.device)
 
 
 def box_resize_matrix(in_size: int, out_size: int, device=None) -> torch.Tensor:
@@ -75,11 +77,17 @@ def box_resize(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return x.to(torch.uint8)
 
 
-@CORRUPTIONS.register("pixelate")
-def pixelate(images: torch.Tensor, severity: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Box-downsample by the severity's factor and box-upsample back. Shape: (N, C, H, W) uint8 -> same."""
-    check_images(images)
-    c = PIXELATE_FACTOR[check_severity(severity) - 1]
-    h, w = images.shape[-2:]
-    small = box_resize(images, int(h * c), int(w * c))
-    return box_resize(small, h, w)
+@register_corruption("pixelate")
+@dataclass(kw_only=True, eq=False)
+class Pixelate(Corruption):
+    """Box-downsample by the severity's factor and box-upsample back (deterministic)."""
+
+    def corrupt(self, x, params):
+        c = PIXELATE_FACTOR[self.severity - 1]
+        h, w = x.shape[-2:]
+        small = box_resize(x, int(h * c), int(w * c))
+        return box_resize(small, h, w)
+
+
+jpeg_compression = CORRUPTIONS.get("jpeg_compression")
+pixelate = CORRUPTIONS.get("pixelate")

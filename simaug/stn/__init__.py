@@ -5,7 +5,7 @@ from ._freeze import eval_mode, frozen
 from .affine import (
     PARAM_KEYS, AffineBounds, apply_affine, bounded_theta, compose_theta, identity_theta, theta_components,
 )
-from .arms import arm_callbacks, arm_config, cached_stage2, list_arms
+from .arms import arm_config, list_arms
 from .augmenter import STNAugmenter
 from .config import STNConfig, VariantSpec, build_stn, get_variant, list_variants, VARIANTS
 from .diagnostics import NEAR_IDENTITY, describe_augmenter, theta_summary
@@ -13,16 +13,15 @@ from .discriminator import Discriminator
 from .entropy_loss import entropy_bits, entropy_margin_loss, max_entropy_loss
 from .fine_tune import STNAugmentCallback
 from .objective import adversarial_term, discriminator_loss, generator_loss, theta_penalty
-from .plots import plot_adversarial_curves, plot_arm_grid, plot_stn_grid, plot_theta_diagnostics
 from .random_affine import RandomAffineCallback, random_affine, sample_affine_params
 from .stages import STNResult, STNSnapshots, train_augmenter
 
 __all__ = [
     "AffineBounds", "Discriminator", "NEAR_IDENTITY", "PARAM_KEYS", "RandomAffineCallback",
     "STNAugmentCallback", "STNAugmenter", "STNConfig", "STNResult", "STNSnapshots", "VARIANTS",
-    "VariantSpec", "adversarial_term", "apply_affine", "arm_callbacks", "arm_config", "cached_stage2", "list_arms", "bounded_theta", "build_stn", "compose_theta",
+    "VariantSpec", "adversarial_term", "apply_affine", "arm_config", "list_arms", "bounded_theta", "build_stn", "compose_theta",
     "describe_augmenter", "discriminator_loss", "entropy_bits", "entropy_margin_loss", "eval_mode",
     "frozen", "generator_loss", "get_variant", "identity_theta", "list_variants", "max_entropy_loss",
-    "plot_adversarial_curves", "plot_arm_grid", "plot_stn_grid", "plot_theta_diagnostics", "random_affine",
+    "random_affine",
     "sample_affine_params", "theta_components", "theta_penalty", "theta_summary", "train_augmenter",
 ]

@@ -1,5 +1,4 @@
-"""The arms of the STN-augmentation experiment (SPEC §01) by name, and stage 2 with a saved
-result so an interrupted run does not redo it.
+"""The arms of the STN-augmentation experiment (SPEC §01) by name.
 
 Every arm starts from the same stage-1 classifier and differs only in what stage 3 trains on:
 
@@ -12,21 +11,15 @@ paper           variant "paper", L_ME with the printed sign (``me_form="paper"``
 ascent          variant "paper", L_ME with the sign that raises the entropy
 bounded, ...    each remedy of ``simaug.stn.config`` with ``remedy_me_form``
 ==============  ====================================================================
+
+Running the arms (stage 1, stage 2, the stage-3 callbacks) is the study's job:
+``simaug.studies.stn_augment``.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable, List, Optional
-
-import torch
-import torch.nn as nn
-
-from simaug.train.callback import Callback
+from typing import List, Optional
 
 from .config import STNConfig, list_variants
-from .fine_tune import STNAugmentCallback
-from .random_affine import RandomAffineCallback
-from .stages import STNResult
 
 PLAIN_ARMS = ("baseline", "random_affine")  # arms without stage 2
 
@@ -58,34 +51,3 @@ def arm_config(arm: str, remedy_me_form: str = "ascent", **overrides) -> Optiona
     if arm == "ascent":
         return STNConfig(variant="paper", me_form="ascent", **overrides)
     return STNConfig(variant=arm, me_form=remedy_me_form, **overrides)
-
-
-def arm_callbacks(arm: str, G: Optional[nn.Module], cfg: Optional[STNConfig], seed: int = 0) -> List[Callback]:
-    """Stage-3 callbacks: none (baseline), random affine copies inside the bounded G's box
-    (random_affine), or G's warps appended to each batch (learned arms)."""
-    if arm == "baseline":
-        return []
-    if arm == "random_affine":
-        bounds = cfg.bounds if cfg is not None else STNConfig().bounds
-        return [RandomAffineCallback(bounds, seed=seed)]
-    if G is None:
-        raise ValueError(f"arm {arm!r} needs the stage-2 augmenter G")
-    return [STNAugmentCallback(G)]
-
-
-def cached_stage2(path: Path, G: nn.Module, D: Optional[nn.Module], train: Callable[[], STNResult]) -> STNResult:
-    """Run ``train()`` (stage 2, which updates G and D in place) once and save G, D and its
-    result to ``path``; later calls load them instead of training again."""
-    path = Path(path)
-    if path.exists():
-        state = torch.load(path, weights_only=False)
-        G.load_state_dict(state["G"])
-        if D is not None and state["D"] is not None:
-            D.load_state_dict(state["D"])
-        return state["result"]
-    result = train()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"G": G.state_dict(), "D": D.state_dict() if D is not None else None, "result": result}, tmp)
-    tmp.replace(path)
-    return result

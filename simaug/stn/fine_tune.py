@@ -4,25 +4,25 @@ G's outputs together with the originals, as a trainer callback.
 ``STNAugmentCallback(G)`` replaces each training batch (B images) by the batch followed by
 its G-warped copies (2B images, labels repeated), the "trained together with the
 originals" of the paper. G is fixed: it runs in eval mode under ``torch.no_grad`` and its
-output is detached, so the trainer's optimiser never sees it.
+output is detached, so the trainer's optimiser never sees it. It is
+``simaug.augment.AugmentCallback(G, mode=...)`` under its name before issue 13, whose
+checkpoint state also holds G's weights.
 
 Usage::
 
     trainer = Trainer(model, cfg, train_set, test_set, callbacks=[STNAugmentCallback(G)])
+    # the same: AugmentCallback(G, start_epoch=0), without G's weights in the checkpoint
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict
 
-import torch
 import torch.nn as nn
 
-from simaug.train.callback import Callback
-
-from ._freeze import eval_mode
+from simaug.augment.callback import AugmentCallback
 
 
-class STNAugmentCallback(Callback):
+class STNAugmentCallback(AugmentCallback):
     """Append (or substitute) G's warps of every training batch.
 
     Args:
@@ -32,6 +32,7 @@ class STNAugmentCallback(Callback):
     Shape: on_batch_start x (B, C, H, W), y (B,) -> (2B, C, H, W), (2B,) (or B, B).
 
     Example:
+        >>> import torch
         >>> from simaug.stn import STNAugmenter
         >>> cb = STNAugmentCallback(STNAugmenter(3))
         >>> x2, y2 = cb.on_batch_start(None, torch.randn(4, 3, 8, 8), torch.arange(4))
@@ -42,24 +43,8 @@ class STNAugmentCallback(Callback):
     def __init__(self, G: nn.Module, append: bool = True):
         if not isinstance(G, nn.Module):
             raise TypeError(f"G must be an nn.Module (the stage-2 augmenter), got {type(G)}")
-        self.G = G
-        self.append = bool(append)
-
-    def on_fit_start(self, trainer) -> None:
-        device = getattr(trainer, "device", None)
-        if device is not None:
-            self.G.to(device)
-
-    def on_batch_start(
-        self, trainer, x: torch.Tensor, y: torch.Tensor
-    ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
-        if next(self.G.parameters()).device != x.device:
-            self.G.to(x.device)
-        with torch.no_grad(), eval_mode(self.G):
-            x_aug = self.G(x)  # (B, C, H, W), no graph
-        if not self.append:
-            return x_aug, y
-        return torch.cat([x, x_aug]), torch.cat([y, y])  # (2B, C, H, W), (2B,)
+        super().__init__(G, start_epoch=0, mode="append" if append else "replace")
+        self.G, self.append = G, bool(append)
 
     def state_dict(self) -> Dict[str, Any]:
         """G's weights, so a checkpoint of stage 3 is self-contained."""

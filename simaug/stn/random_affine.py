@@ -1,21 +1,28 @@
 """Random affine augmentation with the same bounds as the bounded STN: the matched-strength
 baseline for Cho, Kim & Yoon's learned augmentation (SPEC §01).
 
-Sampler + kernel (torchvision v2 / kornia style): ``sample_affine_params`` draws every
-part of θ independently and uniformly inside ``AffineBounds`` (rotation, scale x and y,
-shear, translation x and y; the box the tanh-bounded G can reach), ``compose_theta``
-builds the (B, 2, 3) maps and ``apply_affine`` warps the whole batch in one
-``grid_sample`` call, each image with its own θ.
+The transform is ``simaug.augment.RandomAffine`` (registered as ``"random_affine"``); here
+are its function forms on ``AffineBounds`` (``sample_affine_params`` draws every part of θ
+independently and uniformly inside the bounds, ``random_affine`` warps a batch) and
+``RandomAffineCallback``, the baseline's callback before issue 13.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+import dataclasses
+from typing import Any, Dict, Optional
 
 import torch
 
-from simaug.train.callback import Callback
+from simaug.augment.callback import AugmentCallback
+from simaug.augment.random_affine import RandomAffine
 
-from .affine import AffineBounds, Params, apply_affine, compose_theta
+from .affine import AffineBounds, Params
+
+
+def _transform(bounds: AffineBounds, **kw) -> RandomAffine:
+    if not isinstance(bounds, AffineBounds):
+        raise TypeError(f"bounds must be an AffineBounds, got {type(bounds)}")
+    return RandomAffine(**dataclasses.asdict(bounds), **kw)
 
 
 def sample_affine_params(
@@ -31,14 +38,10 @@ def sample_affine_params(
         >>> bool(p["rotation_deg"].abs().max() <= 10)
         True
     """
-    if not isinstance(bounds, AffineBounds):
-        raise TypeError(f"bounds must be an AffineBounds, got {type(bounds)}")
     where = generator.device if generator is not None else (device or "cpu")
-    u = torch.rand(6, batch, generator=generator, device=where) * 2 - 1  # (6, B) in [-1, 1)
-    half = (bounds.rotation_deg, bounds.scale, bounds.scale, bounds.shear, bounds.translate, bounds.translate)
-    centre = (0.0, 1.0, 1.0, 0.0, 0.0, 0.0)
-    keys = ("rotation_deg", "scale_x", "scale_y", "shear", "tx", "ty")
-    return {k: (c + h * u[i]).to(device or where) for i, (k, c, h) in enumerate(zip(keys, centre, half))}
+    params = _transform(bounds)._sample((batch, 1, 1, 1), generator, torch.device(device or where))
+    params.pop("apply")
+    return params
 
 
 def random_affine(
@@ -60,36 +63,35 @@ def random_affine(
     """
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
         raise ValueError("x must be a batch (B, C, H, W)")
-    theta = compose_theta(sample_affine_params(x.shape[0], bounds, generator, x.device))  # (B, 2, 3)
-    return apply_affine(x, theta, padding_mode=padding_mode, align_corners=align_corners)
+    return _transform(bounds, padding_mode=padding_mode, align_corners=align_corners)(x, generator)
 
 
-class RandomAffineCallback(Callback):
-    """Trainer callback: append (or substitute) random affine copies of each batch, the
-    baseline matched to ``STNAugmentCallback`` (same batch doubling, same bounds as the
-    bounded G). Its CPU generator is seeded and checkpointed.
+class RandomAffineCallback(AugmentCallback):
+    """The random-affine baseline's callback under its name before issue 13: an
+    ``AugmentCallback(RandomAffine(...), start_epoch=0)`` that keeps its old seeding, one
+    CPU generator seeded once and checkpointed (``state_dict`` holds its state), so the
+    stored ``random_affine`` arms stay bit-identical. New code:
+    ``AugmentCallback(create_augment("random_affine", ...), seed=...)`` (seeded by
+    (seed, step)).
 
     Args:
         bounds: ``AffineBounds`` (or a dict of its fields).
         seed: seeds the callback's own generator.
         append: True: (cat[x, aug(x)], cat[y, y]); False: (aug(x), y).
+        padding_mode: ``grid_sample``'s padding mode.
     """
 
     def __init__(self, bounds: AffineBounds | dict | None = None, seed: int = 0, append: bool = True,
                  padding_mode: str = "zeros"):
         bounds = AffineBounds() if bounds is None else bounds
         self.bounds = AffineBounds(**bounds) if isinstance(bounds, dict) else bounds
+        super().__init__(_transform(self.bounds, padding_mode=padding_mode), start_epoch=0,
+                         mode="append" if append else "replace", seed=seed)
         self.generator = torch.Generator().manual_seed(seed)
-        self.append = bool(append)
-        self.padding_mode = padding_mode
+        self.append, self.padding_mode = bool(append), padding_mode
 
-    def on_batch_start(
-        self, trainer, x: torch.Tensor, y: torch.Tensor
-    ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
-        x_aug = random_affine(x, self.bounds, self.generator, self.padding_mode)  # (B, C, H, W)
-        if not self.append:
-            return x_aug, y
-        return torch.cat([x, x_aug]), torch.cat([y, y])
+    def generator_for(self, step: int, device: torch.device) -> torch.Generator:
+        return self.generator  # one stream, as before issue 13
 
     def state_dict(self) -> Dict[str, Any]:
         return {"generator": self.generator.get_state()}

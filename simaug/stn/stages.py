@@ -9,7 +9,7 @@
 the classifier's entropy on G(x) and x, θ's distance from the identity and its parts, see
 ``simaug.stn.diagnostics``) and keeps θ of a few fixed images every ``snapshot_every``
 steps, to draw the paper's Fig. 2 (curves) and Fig. 3 (input vs output) with
-``simaug.stn.plots``.
+``simaug.plots.stn``.
 
 Determinism: ``grid_sample``'s backward is not deterministic on CUDA, so stage 2 on a GPU
 is not bit-reproducible even with fixed seeds; on CPU it is.

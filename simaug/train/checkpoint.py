@@ -1,5 +1,6 @@
 """Atomic checkpoints: write to a temporary file in the same folder, then ``os.replace``,
-so a run killed mid-write never leaves a half-written ``checkpoint.pt``."""
+so a run killed mid-write never leaves a half-written ``checkpoint.pt``. The file gets the mode
+the umask allows (``mkstemp`` alone would make it 0600, unreadable to a group sharing the runs)."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any, Dict
 
 import torch
+
+from ..data.permissions import follow_umask
 
 
 def save_checkpoint(state: Dict[str, Any], path: os.PathLike) -> Path:
@@ -19,6 +22,7 @@ def save_checkpoint(state: Dict[str, Any], path: os.PathLike) -> Path:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
+        follow_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

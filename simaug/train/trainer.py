@@ -26,7 +26,10 @@ from tqdm import tqdm
 
 from ..data.image_set import ImageSet
 from ..metrics.confusion import confusion_matrix
-from .batch_transforms import random_crop_flip
+from ..precision import autocast as precision_autocast
+from ..precision import warn_if_emulated
+from ..augment.crop_flip import RandomCropFlip
+from ..augment.transform import BatchTransform
 from .callback import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -81,6 +84,10 @@ class Trainer:
         callbacks: :class:`Callback` instances, called in order.
         run_dir: folder for ``checkpoint.pt`` (written atomically every epoch) and the
             history; with an existing checkpoint there, :meth:`fit` resumes from it.
+        transform: the per-batch augmentation of the uint8 training images, a
+            ``simaug.augment.BatchTransform`` drawing from the epoch's generator; default
+            ``RandomCropFlip(padding=config.crop_padding, flip=config.flip)``. It is not
+            part of the config: a resumed run must be given the same one.
 
     Example:
         >>> trainer = Trainer(create_model("resnet20"), TrainConfig(epochs=2), train, test)  # doctest: +SKIP
@@ -96,9 +103,11 @@ class Trainer:
         loss_fn=None,
         callbacks: Iterable[Callback] = (),
         run_dir: Optional[os.PathLike] = None,
+        transform: Optional[BatchTransform] = None,
     ):
         self.config = config
         self.device = resolve_device(config.device)
+        warn_if_emulated(config.precision, self.device, stacklevel=2)  # bf16 without bf16 hardware: slow, kept
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         self.model = model.to(self.device, memory_format=self.memory_format)
         self.train_set, self.test_set = train_set, test_set
@@ -128,6 +137,16 @@ class Trainer:
         self.train_cm: Optional[torch.Tensor] = None
         self.test_cm: Optional[torch.Tensor] = None
         self.generator: Optional[torch.Generator] = None  # this epoch's data generator
+        if transform is None:
+            transform = RandomCropFlip(padding=config.crop_padding, flip=config.flip)
+        if not isinstance(transform, BatchTransform) or transform.inputs:
+            raise TypeError(f"transform must be a simaug.augment.BatchTransform without extra inputs, got {transform!r}; "
+                            "for CAM-guided or learned augmentation use simaug.augment.AugmentCallback")
+        self.transform = transform  # uint8 (B, C, H, W) -> uint8, on the device, before normalisation
+        self.wall_time_s = 0.0  # seconds spent in fit(), summed over every resumed segment (checkpointed)
+        self.initial_loss: Optional[float] = None  # the first step's loss: the divergence check's yardstick
+        self._diverging = 0  # consecutive steps with a loss above the divergence limit
+        self._saved_epoch: Optional[int] = None  # the epoch of the checkpoint in run_dir, once one exists
 
     # -- construction ---------------------------------------------------------------
     def _build_optimizer(self) -> torch.optim.Optimizer:
@@ -162,27 +181,34 @@ class Trainer:
             idx = order[i : i + c.batch_size]
             if len(idx) < 2:  # a batch of one breaks batch norm; drop it
                 break
-            xb = random_crop_flip(self._train_images[idx], c.crop_padding, c.flip, self.generator)
+            xb = self.transform(self._train_images[idx], generator=self.generator)  # (B, C, H, W) uint8
             yield self.to_input(xb), self._train_labels[idx]
 
     # -- loop -------------------------------------------------------------------------
+    def autocast(self):
+        """The context for a forward pass at ``config.precision`` on the trainer's device
+        (bf16 autocast or a no-op); training, evaluation and the CAM pass run inside it.
+        Callbacks that run the model (e.g. a CAM pass) use ``with trainer.autocast(): ...``."""
+        return precision_autocast(self.config.precision, self.device)
+
     def _call(self, hook: str, *args):
         for cb in self.callbacks:
             getattr(cb, hook)(self, *args)
 
     def training_step(self, x: torch.Tensor, y: torch.Tensor) -> Dict[str, Any]:
-        logits = self.model(x)
-        loss = self.loss_fn(logits, y)
+        with self.autocast():  # forward + loss at config.precision; backward and step outside, in fp32
+            logits = self.model(x)
+            loss = self.loss_fn(logits, y)
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 f"loss is {loss.item()} at epoch {self.epoch + 1}, step {self.step}: training diverged. "
-                f"Lower the learning rate (lr={self.config.lr}) or check the inputs; "
-                + (f"the last good checkpoint is {self.run_dir / 'checkpoint.pt'}" if self.run_dir else "no checkpoint was kept (no run_dir)")
+                f"Lower the learning rate (lr={self.config.lr}) or check the inputs; " + self._checkpoint_note("last good")
             )
+        self._check_divergence(loss.detach().item())
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        return {"loss": loss.detach(), "logits": logits.detach(), "targets": y}
+        return {"loss": loss.detach().float(), "logits": logits.detach().float(), "targets": y}
 
     def train_epoch(self, epoch: int) -> Dict[str, Any]:
         self.model.train()
@@ -216,7 +242,8 @@ class Trainer:
         self.model.eval()
         bs = batch_size or self.config.eval_batch_size
         try:
-            return torch.cat([self.model(self.to_input(images[i : i + bs])).float().cpu() for i in range(0, len(images), bs)])
+            with self.autocast():
+                return torch.cat([self.model(self.to_input(images[i : i + bs])).float().cpu() for i in range(0, len(images), bs)])
         finally:
             self.model.train(was_training)
 
@@ -228,10 +255,15 @@ class Trainer:
 
     def fit(self) -> pd.DataFrame:
         """Train for ``config.epochs`` (resuming from ``run_dir`` if a checkpoint is there)."""
+        c = self.config
         if self.run_dir is not None and (self.run_dir / "checkpoint.pt").exists():
             self.load_checkpoint(self.run_dir / "checkpoint.pt")
+            if self.epoch < c.epochs:
+                print(f"resuming {self.run_dir} at epoch {self.epoch + 1}/{c.epochs}", flush=True)
+            else:
+                print(f"{self.run_dir} is complete ({self.epoch}/{c.epochs} epochs); nothing to train", flush=True)
+        t_start, wall_before = time.perf_counter(), self.wall_time_s
         self._call("on_fit_start")
-        c = self.config
         for epoch in range(self.epoch, c.epochs):
             self._call("on_epoch_start", epoch)
             record: Dict[str, Any] = {"epoch": epoch + 1, "lr": self.optimizer.param_groups[0]["lr"]}
@@ -250,8 +282,10 @@ class Trainer:
             self.epoch = epoch + 1
             if c.verbose:
                 print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()), flush=True)
+            self.wall_time_s = wall_before + time.perf_counter() - t_start
             if self.run_dir is not None:
                 self.save_checkpoint(self.run_dir / "checkpoint.pt")
+        self.wall_time_s = wall_before + time.perf_counter() - t_start
         self._call("on_fit_end")
         return self.history_frame()
 
@@ -285,14 +319,19 @@ class Trainer:
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "config": self.config.to_dict(),
             "data": data_fingerprint(self.train_set),
+            "model_class": type(self.model).__name__,
+            "wall_time_s": self.wall_time_s,
+            "initial_loss": self.initial_loss,
         }
 
     def save_checkpoint(self, path: os.PathLike) -> None:
         save_checkpoint(self.state_dict(), path)
+        self._saved_epoch = self.epoch
 
     def load_checkpoint(self, path: os.PathLike) -> None:
         state = load_checkpoint(path)
         saved = dict(state["config"])
+        saved.setdefault("precision", "fp32")  # checkpoints from before the field trained in fp32
         now = self.config.to_dict()
         ignore = {"epochs", "device", "progress", "verbose", "eval_batch_size"}
         diff = {k: (saved.get(k), now[k]) for k in now if k not in ignore and _norm(saved.get(k)) != _norm(now[k])}
@@ -303,7 +342,7 @@ class Trainer:
         if saved_data is not None and saved_data != now_data:
             raise ValueError(f"checkpoint {path} was trained on other data (fingerprint {saved_data}, now {now_data}: "
                              f"another subset, split or label noise); use another run_dir or delete {Path(path).parent}")
-        self.model.load_state_dict(state["model"])
+        self._load_model_state(path, state)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if state["loss_fn"] is not None and hasattr(self.loss_fn, "load_state_dict"):
@@ -319,6 +358,84 @@ class Trainer:
         torch.set_rng_state(state["rng_cpu"])
         if state["rng_cuda"] is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
+        self.wall_time_s = float(state.get("wall_time_s") or 0.0)
+        self.initial_loss = state.get("initial_loss")
+        self._saved_epoch = self.epoch
+        self._fit_cosine_to_epochs(int(saved.get("epochs") or self.config.epochs))
+
+    def _load_model_state(self, path: os.PathLike, state: Dict[str, Any]) -> None:
+        """Load the checkpoint's weights; another architecture is a clear error, not a key dump."""
+        try:
+            self.model.load_state_dict(state["model"])
+            return
+        except RuntimeError:
+            pass
+        saved, now = state["model"], self.model.state_dict()
+        missing, unexpected = sorted(set(now) - set(saved)), sorted(set(saved) - set(now))
+        shapes = [k for k in now if k in saved and tuple(now[k].shape) != tuple(saved[k].shape)]
+        detail = []
+        if missing:
+            detail.append(f"{len(missing)} tensors of this model are not in it (e.g. {missing[:3]})")
+        if unexpected:
+            detail.append(f"{len(unexpected)} of its tensors are not in this model (e.g. {unexpected[:3]})")
+        if shapes:
+            k = shapes[0]
+            detail.append(f"{len(shapes)} shapes differ (e.g. {k}: {tuple(saved[k].shape)} saved, {tuple(now[k].shape)} now)")
+        was = f" ({state['model_class']})" if state.get("model_class") else ""
+        raise ValueError(
+            f"checkpoint {path} holds the weights of another model{was} than this {type(self.model).__name__}: "
+            f"{'; '.join(detail) or 'the weights do not load'}. Resume with the model it was trained with, "
+            f"or use another run_dir (or delete {path} to start afresh)"
+        ) from None
+
+    def _fit_cosine_to_epochs(self, saved_epochs: int) -> None:
+        """A cosine run resumed with another ``epochs``: rebuild the schedule for the new length.
+
+        The finished epochs keep the learning rates they ran at; from epoch ``e`` on the rate is
+        the closed form of the new schedule, ``lr * (1 + cos(pi * e / epochs)) / 2``, exactly what
+        an uninterrupted run of the new length uses there.
+        """
+        c, s = self.config, self.scheduler
+        if c.schedule != "cosine" or s.T_max == c.epochs or self.epoch >= c.epochs:
+            return
+        old = s.T_max
+        s.T_max = c.epochs
+        lrs = [s.eta_min + (base - s.eta_min) * (1 + math.cos(math.pi * s.last_epoch / c.epochs)) / 2 for base in s.base_lrs]
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        s._last_lr = list(lrs)
+        print(f"cosine schedule rebuilt for {c.epochs} epochs (the checkpoint's run had {old}): "
+              f"epochs 1-{self.epoch} ran on the {old}-epoch schedule; from epoch {self.epoch + 1} on the lr follows the "
+              f"{c.epochs}-epoch one (now {lrs[0]:.4g})",
+              flush=True)
+
+    # -- failure checks -------------------------------------------------------------------
+    divergence_factor = 100.0  # the loss limit, as a multiple of max(first loss, ln K)
+    divergence_steps = 20  # consecutive steps above the limit that count as diverged
+
+    def _checkpoint_note(self, what: str = "last") -> str:
+        if self.run_dir is None:
+            return "no checkpoint was kept (no run_dir)"
+        path = self.run_dir / "checkpoint.pt"
+        if self._saved_epoch is not None and path.exists():
+            return f"the {what} checkpoint is {path} (after epoch {self._saved_epoch})"
+        return f"no checkpoint was written yet ({path} is written at the end of each epoch)"
+
+    def _check_divergence(self, loss: float) -> None:
+        """Stop a run whose loss stays far above where it started (BatchNorm can keep a
+        diverged network finite: lr=1e6 ends at chance with a loss of ~1e6 and no NaN)."""
+        if self.initial_loss is None:
+            self.initial_loss = loss
+            return
+        limit = self.divergence_factor * max(self.initial_loss, math.log(max(self.num_classes, 2)))
+        self._diverging = self._diverging + 1 if loss > limit else 0
+        if self._diverging >= self.divergence_steps:
+            raise FloatingPointError(
+                f"training diverged: the loss has stayed above {limit:.4g} ({self.divergence_factor:g} x max(first loss "
+                f"{self.initial_loss:.4g}, ln {self.num_classes} classes)) for {self._diverging} steps and is {loss:.4g} "
+                f"at epoch {self.epoch + 1}, step {self.step}. Lower the learning rate (lr={self.config.lr}) or check the "
+                f"inputs; " + self._checkpoint_note()
+            )
 
 
 def _norm(v):

@@ -1,9 +1,20 @@
-"""Collect a model's logits over a data set in eval mode, for calibration and uncertainty.
+"""Forward passes of a trained network over a whole tensor of images, without gradients.
 
-Temperature scaling and the ECE are defined on the deployed predictor: dropout off and
-batch-norm using its running statistics. ``collect_logits`` switches the model to eval,
-runs it batch by batch without gradients and restores the previous train/eval mode of
-every sub-module afterwards (also on error).
+The one home of the helpers that calibration (logits for the ECE and temperature scaling)
+and the Bayesian predictives (Monte Carlo samples) both need:
+
+* :func:`model_device` — where a model's parameters live;
+* :func:`preserved_mode` — a context manager restoring every sub-module's train/eval flag;
+* :func:`batched_forward` — ``model(transform(batch))`` over the images in batches, in the
+  model's *current* mode (the caller chooses it: eval, or eval with dropout on);
+* :func:`collect_logits` — the deployed predictor's logits: eval mode (dropout off,
+  batch norm on its running statistics), the previous modes restored afterwards.
+
+Example:
+    >>> from torch import nn
+    >>> net = nn.Sequential(nn.Flatten(), nn.Linear(12, 3))
+    >>> collect_logits(net, torch.zeros(5, 3, 2, 2, dtype=torch.uint8)).shape
+    torch.Size([5, 3])
 """
 from __future__ import annotations
 
@@ -13,10 +24,13 @@ from typing import Callable, Iterator, Optional
 import torch
 from torch import nn
 
+__all__ = ["batched_forward", "collect_logits", "default_transform", "model_device", "preserved_mode"]
+
 
 @contextlib.contextmanager
 def preserved_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """Context manager that restores every sub-module's ``training`` flag on exit."""
+    """Restore every sub-module's ``training`` flag on exit (also on error), so a mixed state
+    (e.g. eval everywhere but dropout) comes back exactly."""
     modes = [(m, m.training) for m in model.modules()]
     try:
         yield model
@@ -26,11 +40,12 @@ def preserved_mode(model: nn.Module) -> Iterator[nn.Module]:
 
 
 def default_transform(x: torch.Tensor) -> torch.Tensor:
-    """uint8 images -> float in [0, 1] (SPEC §04 scaling); float input is passed through."""
+    """uint8 images -> float in [0, 1]; float input is passed through."""
     return x.float() / 255.0 if x.dtype == torch.uint8 else x
 
 
 def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (the CPU for a model without parameters)."""
     p = next(iter(model.parameters()), None)
     return p.device if p is not None else torch.device("cpu")
 
@@ -44,10 +59,19 @@ def batched_forward(
     """``model(transform(batch))`` over ``images`` in batches, concatenated, no gradients.
 
     Does not change the model's mode; callers choose it.
+
+    Args:
+        model: returns (B, K) outputs.
+        images: uint8 (N, C, H, W) images or prepared float inputs.
+        batch_size: images per forward pass (memory only, not the result).
+        transform: applied to each batch on the model's device; default :func:`default_transform`.
+
+    Shape:
+        images (N, ...) -> (N, K) on the model's device.
     """
     if not torch.is_tensor(images) or images.ndim < 2:
         raise TypeError("images must be a tensor with a leading batch dimension, e.g. (N, C, H, W)")
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     transform = transform or default_transform
     device = model_device(model)
@@ -65,7 +89,7 @@ def collect_logits(
     batch_size: int = 256,
     transform: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
 ) -> torch.Tensor:
-    """Logits of ``model`` in eval mode for every image.
+    """Logits of ``model`` in eval mode for every image; every module's mode is restored.
 
     Args:
         model: a classifier returning (B, K) logits.
@@ -76,11 +100,6 @@ def collect_logits(
 
     Shape:
         images (N, C, H, W) -> logits (N, K) on the model's device.
-
-    Example:
-        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(12, 3))
-        >>> collect_logits(net, torch.zeros(5, 3, 2, 2, dtype=torch.uint8)).shape
-        torch.Size([5, 3])
     """
     with preserved_mode(model):
         model.eval()

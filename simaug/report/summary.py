@@ -1,7 +1,11 @@
-"""Summaries for the book: mean ± spread over seeds, side-by-side tables, verdict wording.
+"""Summaries for the book: mean ± spread over seeds, side-by-side tables, the old verdict wording.
 
 Spread is the sample standard deviation over seeds (n - 1 in the denominator) with the
 min–max range beside it; with one seed there is no spread and the tables say so.
+
+``welch_t`` and ``difference_verdict`` are the pre-ledger rule (|Welch t| > 2) kept only for the
+notebooks that still import them; new verdicts go through :func:`simaug.report.compare` and the
+``judge_*`` functions, which use the t interval with the right degrees of freedom.
 """
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""Per-image random crop of the zero-padded image and random horizontal flip, batched: the
+standard CIFAR augmentation (pad 4, crop 32, flip with probability 1/2) and the
+``Trainer``'s default transform (``TrainConfig.crop_padding`` / ``flip``).
+
+Two ``gather`` calls, rows then columns, do both for the whole batch: each image gets its
+own offset and flip, with no Python loop over images (airbench's ``batch_flip_lr`` in
+spirit); on CPU ~2x faster than one advanced-indexing gather over (B, C, H, W) indices.
+Works on uint8, before the float conversion, because moving bytes is 4x cheaper.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from simaug.augment.registry import AUGMENTS
+from simaug.augment.transform import BatchTransform, gate
+
+
+@AUGMENTS.register("crop_flip")
+@dataclass(kw_only=True, eq=False)
+class RandomCropFlip(BatchTransform):
+    """Random crop of the image zero-padded by ``padding`` pixels, then a random flip.
+
+    Args:
+        padding: zero padding on every side in pixels; the crop offset is uniform on
+            0..2 * padding per axis (0: no crop).
+        flip: flip each image left-right with probability 1/2.
+        p: probability that an image is cropped and flipped at all (1: always; for
+            p < 1 the ``apply`` flags are drawn after the offsets and flips).
+        fill: ``"zero"`` (the padding).
+
+    Random draws, in this order, on the generator's device (the CPU without one):
+    ``randint(0, 2 padding + 1, (B, 1))`` for the rows, the same for the columns (only
+    with padding), ``rand(B, 1) < 0.5`` for the flips (only with ``flip``).
+
+    Shape: (B, C, H, W) -> (B, C, H, W), any dtype. Params: ``apply`` (B,) bool, the crop
+    offsets ``dy, dx`` (B,) int64 in the padded image and ``flip`` (B,) bool.
+
+    Example:
+        >>> x = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
+        >>> out = RandomCropFlip(padding=4)(x, torch.Generator().manual_seed(0))
+        >>> out.shape, out.dtype
+        (torch.Size([8, 3, 32, 32]), torch.uint8)
+    """
+
+    name = "crop_flip"
+    padding: int = 4
+    flip: bool = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        if int(self.padding) != self.padding or self.padding < 0:
+            raise ValueError(f"padding must be a whole number of pixels >= 0, got {self.padding}")
+
+    def _sample(self, shape, generator, device):
+        B = shape[0]
+        where = generator.device if generator is not None else torch.device("cpu")
+        P = int(self.padding)
+        zeros = torch.zeros(B, 1, dtype=torch.long, device=where)
+        dy = torch.randint(0, 2 * P + 1, (B, 1), generator=generator, device=where) if P else zeros
+        dx = torch.randint(0, 2 * P + 1, (B, 1), generator=generator, device=where) if P else zeros
+        if self.flip:
+            flip = torch.rand(B, 1, generator=generator, device=where) < 0.5
+        else:
+            flip = torch.zeros(B, 1, dtype=torch.bool, device=where)
+        params = {"dy": dy[:, 0], "dx": dx[:, 0], "flip": flip[:, 0]}
+        params = {k: v.to(device) for k, v in params.items()}
+        params["apply"] = gate(self.p, B, generator, device)
+        return params
+
+    def _apply(self, x, params):
+        B, C, H, W = x.shape
+        P = int(self.padding)
+        keep = params["apply"]
+        dy = torch.where(keep, params["dy"], P)[:, None]  # (B, 1); P: the uncropped image
+        dx = torch.where(keep, params["dx"], P)[:, None]
+        rows = torch.arange(H, device=x.device) + dy  # (B, H) rows of the padded image
+        cols = torch.arange(W, device=x.device) + dx  # (B, W)
+        cols = torch.where((params["flip"] & keep)[:, None], cols.flip(1), cols)
+        if P:
+            x = F.pad(x, (P, P, P, P))  # (B, C, H + 2P, W + 2P)
+        x = x.gather(2, rows[:, None, :, None].expand(B, C, H, x.shape[3]))  # (B, C, H, W + 2P)
+        return x.gather(3, cols[:, None, None, :].expand(B, C, H, W))  # (B, C, H, W)

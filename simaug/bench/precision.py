@@ -1,0 +1,193 @@
+"""Parity before use: final test accuracy of bf16 vs fp32 training over paired seeds.
+
+For each model, at the evidence designs' baselines on a short schedule, every seed is
+trained twice from the same initialisation, data order and augmentation draws, once in
+fp32 and once in bf16 (``TrainConfig(precision=...)``: autocast of forward and loss, fp32
+master weights); the paired difference of the final accuracy on the full 10,000-image
+CIFAR-10 test set, bf16 - fp32, goes through ``simaug.report.compare`` (paired t interval).
+
+* ``simple_cnn``: 10,000 class-balanced training images, SGD 0.01 momentum 0.9, batch 64,
+  no crop/flip (design 00's cross-entropy baseline without its label noise), 8 epochs.
+* ``resnet20``: 10,000 class-balanced images, crop + flip, SGD 0.1 momentum 0.9, weight
+  decay 5e-4, batch 128, lr x0.1 after 50% and 75% of the epochs (design 02's none arm),
+  8 epochs.
+
+Writes ``results/bench/precision.json`` (per-seed accuracies, the paired difference with
+its CI and n, wall times, machine load, provenance) and ``results/bench/precision.md``, the
+summary the book's reproducibility page includes. Runs checkpoint under ``--work``, so an
+interrupted check resumes where it stopped. ``--render-only`` rewrites the markdown from
+the JSON.
+
+Run as ``python -m simaug.bench precision [--models simple_cnn resnet20] [--seeds 0 1 2]
+[--epochs 8]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from .. import provenance
+from ..data import load
+from ..data.paths import REPO_ROOT
+from ..models import create_model
+from ..precision import bf16_support
+from ..train import Trainer, TrainConfig
+from .timing import load_average
+
+OUT_JSON = REPO_ROOT / "results" / "bench" / "precision.json"
+OUT_MD = REPO_ROOT / "results" / "bench" / "precision.md"
+WORK = REPO_ROOT / "runs" / "work" / "bench-precision"
+TRAIN_IMAGES = 10_000
+
+RECIPES: Dict[str, Dict[str, Any]] = {
+    "simple_cnn": dict(optimizer="sgd", lr=0.01, momentum=0.9, batch_size=64, crop_padding=0, flip=False),
+    "resnet20": dict(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128, crop_padding=4,
+                     flip=True, schedule="multistep"),
+}
+BASELINE = {"simple_cnn": "design 00's cross-entropy baseline (clean labels, 10k images)",
+            "resnet20": "design 02's none arm (flip + crop, multistep)"}
+
+
+def train_config(model: str, epochs: int, seed: int, precision: str) -> TrainConfig:
+    r = dict(RECIPES[model])
+    if r.get("schedule") == "multistep":
+        r["milestones"] = (round(0.5 * epochs), round(0.75 * epochs))
+    return TrainConfig(**r, epochs=epochs, seed=seed, precision=precision, eval_every=epochs, device="cpu",
+                       progress=False)
+
+
+def train_one(model: str, epochs: int, seed: int, precision: str, train, test, work: Path) -> Dict[str, Any]:
+    """One run (resumed from its checkpoint under ``work`` if there is one)."""
+    cfg = train_config(model, epochs, seed, precision)
+    torch.manual_seed(seed)
+    trainer = Trainer(create_model(model), cfg, train, test, run_dir=work / f"{model}-{precision}-seed{seed}-e{epochs}")
+    load0 = load_average()[0]
+    t0 = time.perf_counter()
+    history = trainer.fit()
+    last = history.iloc[-1]
+    return {"seed": seed, "precision": precision, "test_acc": float(last["test_acc"]),
+            "train_acc": float(last["train_acc"]), "test_loss": float(last["test_loss"]),
+            "train_seconds": float(history["train_time_s"].sum()), "fit_wall_s_this_call": time.perf_counter() - t0,
+            "load_1min_before": load0, "load_1min_after": load_average()[0]}
+
+
+def parity(model: str, seeds: List[int], epochs: int, work: Path, log=print) -> Dict[str, Any]:
+    """All runs of one model (fp32 and bf16 alternating per seed) and their paired comparison."""
+    from ..report import compare
+
+    train = load("cifar10", "train").subset(TRAIN_IMAGES, seed=0)
+    test = load("cifar10", "test")
+    runs: Dict[str, List[Dict[str, Any]]] = {"fp32": [], "bf16": []}
+    for seed in seeds:
+        for p in ("fp32", "bf16"):
+            r = train_one(model, epochs, seed, p, train, test, work)
+            runs[p].append(r)
+            log(f"  {model} seed {seed} {p}: test acc {100 * r['test_acc']:.2f}%, train {r['train_seconds']:.0f} s "
+                f"(load {r['load_1min_before']:.1f})")
+    acc = {p: [r["test_acc"] for r in rs] for p, rs in runs.items()}
+    c = compare([100 * a for a in acc["bf16"]], [100 * a for a in acc["fp32"]], paired=True)
+    secs = {p: sum(r["train_seconds"] for r in rs) for p, rs in runs.items()}
+    return {
+        "model": model, "baseline": BASELINE[model], "train_images": len(train), "test_images": len(test),
+        "epochs": epochs, "seeds": seeds, "train_config": {p: train_config(model, epochs, 0, p).to_dict() for p in runs},
+        "runs": runs, "test_acc": acc,
+        "difference_points": {"diff": c.diff, "ci": list(c.ci), "t": c.t, "p": c.p, "n": c.n, "sd": c.sd,
+                              "alpha": c.alpha, "what": "bf16 - fp32, final test accuracy in points, paired by seed"},
+        "max_abs_effect_points": max(abs(v) for v in c.ci) if not any(math.isnan(v) for v in c.ci) else math.nan,
+        "train_seconds": secs, "bf16_speedup": secs["fp32"] / secs["bf16"] if secs["bf16"] > 0 else math.nan,
+    }
+
+
+def render_markdown(record: Dict[str, Any]) -> str:
+    """The book's summary of ``precision.json`` (every number read from the record)."""
+    rows = ["| model | baseline | epochs | n | fp32 test acc (%) | bf16 test acc (%) | bf16 - fp32 (points) | 95% CI | "
+            "train time fp32 / bf16 |", "|---|---|---|---|---|---|---|---|---|"]
+    for m in record["models"]:
+        d = m["difference_points"]
+        mean = {p: 100 * sum(v) / len(v) for p, v in m["test_acc"].items()}
+        ci = "n/a" if any(math.isnan(v) for v in d["ci"]) else f"[{d['ci'][0]:+.2f}, {d['ci'][1]:+.2f}]"
+        rows.append(f"| {m['model']} | {m['baseline']} | {m['epochs']} | {d['n']} | {mean['fp32']:.2f} | "
+                    f"{mean['bf16']:.2f} | {d['diff']:+.2f} | {ci} | "
+                    f"{m['train_seconds']['fp32'] / 60:.1f} / {m['train_seconds']['bf16'] / 60:.1f} min "
+                    f"({m['bf16_speedup']:.2f}x) |")
+    prov = record["provenance"]
+    per_seed = "; ".join(
+        f"{m['model']}: " + ", ".join(f"seed {s} {100 * a:.2f} / {100 * b:.2f}"
+                                      for s, a, b in zip(m["seeds"], m["test_acc"]["fp32"], m["test_acc"]["bf16"]))
+        for m in record["models"])
+    bound = max((m["max_abs_effect_points"] for m in record["models"]), default=math.nan)
+    text = [
+        "Test accuracy on the full 10,000-image CIFAR-10 test set after training each seed twice, in fp32 and in "
+        "bf16 (autocast of forward and loss, fp32 master weights), from the same initialisation, data order and "
+        "augmentation draws; the difference is paired by seed (`simaug.report.compare`).",
+        "",
+        *rows,
+        "",
+        f"Per seed, fp32 / bf16 (%): {per_seed}.",
+        "",
+        f"The 95% intervals bound the effect of bf16 on final accuracy at these baselines to {bound:.2f} points "
+        "(the largest interval end in absolute value); a campaign uses bf16 when its design's resolution "
+        "(the smallest difference it can resolve) is well above that.",
+        "",
+        f"Wall time of the whole check: {record['wall_time_s'] / 60:.0f} min on {prov['device']['cpu_count']} CPU "
+        f"cores shared with other jobs (1-minute load average {record['load_1min_range'][0]:.1f}–"
+        f"{record['load_1min_range'][1]:.1f} during the runs); CPU native bf16: "
+        f"{prov['device']['cpu_native_bf16']} ({', '.join(prov['device']['cpu_bf16_flags']) or 'none'}); "
+        f"commit `{prov['commit'][:12]}`, torch {prov['versions']['torch']}. "
+        "Source: `results/bench/precision.json`, written by `python -m simaug.bench precision`.",
+    ]
+    return "\n".join(text) + "\n"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m simaug.bench precision", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 = torch's default")
+    ap.add_argument("--work", type=Path, default=WORK, help="checkpoints (an interrupted check resumes from them)")
+    ap.add_argument("--json", type=Path, default=OUT_JSON)
+    ap.add_argument("--markdown", type=Path, default=OUT_MD)
+    ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, train nothing")
+    args = ap.parse_args(argv)
+    if args.render_only:
+        if not args.json.is_file():
+            ap.error(f"{args.json} does not exist: run `python -m simaug.bench precision` first")
+        args.markdown.write_text(render_markdown(json.loads(args.json.read_text())))
+        print(f"wrote {args.markdown}")
+        return 0
+    if args.epochs < 1 or len(args.seeds) < 2 or len(set(args.seeds)) != len(args.seeds):
+        ap.error("--epochs must be >= 1 and --seeds at least two distinct seeds (a paired CI needs n >= 2)")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    bf16 = bf16_support("cpu")
+    load0 = load_average()
+    print(f"bf16 parity: {', '.join(args.models)}, seeds {args.seeds}, {args.epochs} epochs; native bf16 on this "
+          f"CPU: {bf16['native_bf16']}; load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
+    t0 = time.perf_counter()
+    models = [parity(m, args.seeds, args.epochs, args.work, log=lambda s: print(s, flush=True)) for m in args.models]
+    loads_seen = [r[k] for m in models for rs in m["runs"].values() for r in rs for k in ("load_1min_before", "load_1min_after")]
+    record = {
+        "what": "bf16 vs fp32 parity of final test accuracy, paired by seed",
+        "models": models,
+        "wall_time_s": time.perf_counter() - t0,
+        "load_1min_range": [min(loads_seen), max(loads_seen)],
+        "provenance": provenance.collect(params={k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                                         wall_time_s=time.perf_counter() - t0, precision="fp32,bf16",
+                                         load_average_before=load0, load_average_after=load_average()),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    args.markdown.write_text(render_markdown(record))
+    for m in models:
+        d = m["difference_points"]
+        print(f"{m['model']}: bf16 - fp32 = {d['diff']:+.2f} points, 95% CI [{d['ci'][0]:+.2f}, {d['ci'][1]:+.2f}], "
+              f"n = {d['n']}; train time fp32 {m['train_seconds']['fp32']:.0f} s, bf16 {m['train_seconds']['bf16']:.0f} s")
+    print(f"wrote {args.json} and {args.markdown} ({record['wall_time_s'] / 60:.1f} min)")
+    return 0

@@ -1,0 +1,38 @@
+"""Claims of chapters 00–03 computed from their committed ``report`` histories.
+
+Until those chapters are re-run at informative scales, their ledger rows come from the results
+already in ``results/report/<notebook>/``, through the same :func:`simaug.report.compare`, gates
+and ``judge_*`` calls a chapter uses (no re-training). Each module ``nb00`` … ``nb03`` exposes
+``claims(folder) -> list[Claim]``; ``python -m simaug.report.legacy`` writes
+``results/claims/<notebook>.json`` for all four. Chapter 04 writes its own claims through its study.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Union
+
+from ..store import write_claims
+from . import nb00, nb01, nb02, nb03
+
+#: notebook stem → (module, profile folder its committed run lives in)
+CHAPTERS = {m.CHAPTER: (m, "report") for m in (nb00, nb01, nb02, nb03)}
+
+__all__ = ["CHAPTERS", "claims_of", "write_all", "nb00", "nb01", "nb02", "nb03"]
+
+
+def claims_of(chapter: str, results: Union[str, Path] = "results") -> list:
+    """The claims of one legacy chapter, from ``<results>/<profile>/<chapter>/``."""
+    if chapter not in CHAPTERS:
+        raise KeyError(f"{chapter!r} is not a legacy chapter; choose from {sorted(CHAPTERS)}")
+    module, profile = CHAPTERS[chapter]
+    return module.claims(Path(results) / profile / chapter)
+
+
+def write_all(results: Union[str, Path] = "results") -> dict[str, Path]:
+    """Write ``<results>/claims/<chapter>.json`` for every legacy chapter; returns chapter → file."""
+    written = {}
+    for chapter in CHAPTERS:
+        path = Path(results) / "claims" / f"{chapter}.json"
+        write_claims(claims_of(chapter, results), path)
+        written[chapter] = path
+    return written

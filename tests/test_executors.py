@@ -1,0 +1,160 @@
+"""Executors and the runner over a real study (chapter 04 at a tiny scale)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from simaug.run import prepare, resolve_notebook, run_specs
+from simaug.run.verify import diff_metrics
+from simaug.runstore import RunStore, spec_key
+from simaug.studies import get_study
+
+TINY = {"train_subset": 200, "test_subset": 100, "epochs": 1, "seeds": [0, 1], "device": "cpu"}
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMAUG_WORK", str(tmp_path / "work"))
+    return tmp_path
+
+
+def tiny_specs(**kw):
+    study = get_study("04_cifar10_cnn")
+    return study.plan(study.Config.from_params({**TINY, **kw}))
+
+
+def test_plan_has_one_run_per_seed_and_parameters_change_keys():
+    specs = tiny_specs()
+    assert [s["seed"] for s in specs] == [0, 1] and len({spec_key(s) for s in specs}) == 2
+    assert {spec_key(s) for s in tiny_specs(lr=0.002)}.isdisjoint(spec_key(s) for s in specs)
+    assert {spec_key(s) for s in tiny_specs(epochs=2)}.isdisjoint(spec_key(s) for s in specs)
+    assert {spec_key(s) for s in tiny_specs(precision="bf16")}.isdisjoint(spec_key(s) for s in specs)
+
+
+def test_local_executor_stores_each_run_and_skips_stored_ones(work):
+    store = RunStore(work / "runs")
+    specs = tiny_specs()
+    out = run_specs(specs, store, log=lambda m: None)
+    assert out.failed == [] and sorted(out.executed) == sorted(spec_key(s) for s in specs)
+    run = store.load(specs[0])
+    assert 0 <= run.metrics["test_acc"] <= 1 and run.metrics["n_train"] == 200 and len(run.history) == 1
+    assert run.result.provenance["commit"] and run.result.provenance["wall_time_s"] > 0
+    assert not (work / "work" / "04_cifar10_cnn" / spec_key(specs[0])).exists()  # checkpoints removed once stored
+    again = run_specs(specs, store, log=lambda m: None)
+    assert again.executed == [] and again.failed == []
+
+
+@pytest.mark.slow
+def test_ray_gives_the_same_stored_metrics_as_local_and_survives_a_failing_run(work):
+    pytest.importorskip("ray")
+    specs = tiny_specs()
+    local, remote = RunStore(work / "local"), RunStore(work / "ray")
+    run_specs(specs, local, log=lambda m: None, threads=1)
+    broken = {**specs[0], "model": "no_such_model"}
+    out = run_specs(specs + [broken], remote, executor="ray", jobs=2, threads=1, log=lambda m: None)
+    assert [f.spec for f in out.failed] == [broken] and "no_such_model" in out.failed[0].error
+    assert not remote.has(broken)
+    for s in specs:
+        assert diff_metrics(local.load(s).metrics, remote.load(s).metrics) == []
+        assert local.load(s).history.equals(remote.load(s).history)
+
+
+def _wait_for(path, timeout=120):
+    t0 = time.time()
+    while not path.exists():
+        if time.time() - t0 > timeout:
+            raise TimeoutError(path)
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_way_leaves_no_entry_and_resumes_from_its_checkpoint(work):
+    spec = tiny_specs(epochs=3, train_subset=600, seeds=[0])[0]
+    store = RunStore(work / "runs")
+    code = ("import json, sys, torch; torch.set_num_threads(1); from simaug.run import run_specs; from simaug.runstore import RunStore; "
+            f"run_specs([json.loads(sys.argv[1])], RunStore({str(work / 'runs')!r}), log=lambda m: None)")
+    env = {**os.environ, "SIMAUG_WORK": str(work / "work")}
+    proc = subprocess.Popen([sys.executable, "-c", code, json.dumps(spec)], env=env)
+    ckpt = work / "work" / "04_cifar10_cnn" / spec_key(spec) / "checkpoint.pt"
+    try:
+        _wait_for(ckpt)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not store.has(spec) and ckpt.exists()
+    assert [p for p in (work / "runs").rglob("*") if p.is_dir() and p.name.endswith(".tmp")] == []
+    run_specs([spec], store, log=lambda m: None, threads=1)
+    resumed = store.load(spec)
+    assert resumed.result.provenance["resumed_from_checkpoint"] is True
+    fresh = RunStore(work / "fresh")
+    run_specs([spec], fresh, log=lambda m: None, threads=1)
+    assert diff_metrics(fresh.load(spec).metrics, resumed.metrics) == []
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "simaug", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def test_runs_status_and_verify(work):
+    res = work / "results"
+    p = ["-p", "train_subset", "200", "-p", "test_subset", "100", "-p", "epochs", "1", "-p", "seeds", "[0]", "-p", "device", "cpu"]
+    env = {"SIMAUG_WORK": str(work / "work")}
+    r = _cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env)
+    assert r.returncode == 0 and json.loads(r.stdout) == {"planned": 1, "stored": 0, "missing": 1}
+    nb = resolve_notebook("04")
+    prep = prepare(nb, "smoke", {"train_subset": 200, "test_subset": 100, "epochs": 1, "seeds": [0], "device": "cpu"})
+    run_specs(prep.specs, RunStore(res / "runs"), log=lambda m: None)
+    r = _cli("runs", "status", "04", "--results", str(res), *p, env=env)
+    assert r.returncode == 0 and "1 planned, 1 stored, 0 missing" in r.stdout
+    r = _cli("runs", "verify", "04", "--results", str(res), "--sample", "1", *p, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "all match" in r.stdout
+    # a tampered entry is caught, with the metric named
+    mpath = RunStore(res / "runs").path(prep.specs[0]) / "metrics.json"
+    m = json.loads(mpath.read_text())
+    m["test_acc"] += 0.01
+    mpath.write_text(json.dumps(m))
+    r = _cli("runs", "verify", "04", "--results", str(res), "--sample", "1", *p, env=env)
+    assert r.returncode == 1 and "test_acc: stored" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["-p", "epochs", "-1"], "epochs=-1"),
+    (["-p", "device", "tpu"], "device='tpu'"),
+    (["--threads", "0"], "--threads 0"),
+    (["--jobs", "0"], "--jobs 0"),
+    (["--executor", "slurm"], "--executor 'slurm'"),
+    (["-p", "seeds", "[]"], "seeds=[]"),
+])
+def test_runner_refuses_bad_parameters_before_any_kernel_starts(work, args, needle):
+    res = work / "results"
+    r = _cli("run", "04", "--results", str(res), *args)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr
+    assert not res.exists() or not any(res.rglob("*.ipynb"))
+
+
+def test_a_failed_render_never_replaces_the_published_notebook(work, monkeypatch):
+    from simaug.run import runner
+
+    nb_path = work / "99_fails.ipynb"
+    book = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    book.cells = [params, nbformat.v4.new_code_cell("raise RuntimeError('kernel failed')")]
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(book, nb_path)
+    published = work / "results" / "report" / "99_fails.ipynb"
+    published.parent.mkdir(parents=True)
+    published.write_text("the committed page")
+    prep = runner.Prepared(nb_path, "report", {"x": 2}, None, None, [])
+    with pytest.raises(Exception, match="kernel failed"):
+        runner.render(prep, work / "results")
+    assert published.read_text() == "the committed page"
+    assert sorted(p.name for p in published.parent.iterdir()) == ["99_fails.ipynb"]
