@@ -1,5 +1,6 @@
 # The two entry points (see README):
-#   make book   set up, execute every notebook at its published profile, build the HTML book
+#   make book   set up, render every notebook at its published profile from the run store (training only
+#               the runs the store lacks), collect the claims ledger, build the HTML book
 #   make test   set up, unit tests, nbval of every notebook at its smoke defaults, book build -W
 # Set-up is idempotent: a local virtualenv (.venv), pinned requirements, simaug in editable
 # mode, the Korean fonts (Debian packages, as root), and CIFAR-10 imported from ../shared.
@@ -9,7 +10,7 @@ PY := .venv/bin/python
 SHARED ?= ../shared
 FONT_PACKAGES := fonts-nanum fonts-nanum-extra fonts-unfonts-core fonts-unfonts-extra fonts-baekmuk fonts-alee fonts-lexi-gulim fonts-lexi-saebom fonts-noto-cjk fontconfig
 
-.PHONY: book test setup check-data fonts data unit nbval build-book run-published bench clean-book
+.PHONY: book test setup check-data fonts data unit nbval ledger build-book run-published bench clean-book
 
 book: setup run-published build-book
 
@@ -55,13 +56,21 @@ data: .venv/.installed
 unit:
 	$(PY) -m pytest -q tests
 
+# nbval executes each notebook as committed (smoke defaults); its runs go to runs/scratch/, cleared first so
+# that nbval always trains for real
 nbval:
+	rm -rf runs/scratch
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax -o filterwarnings= --nbval-cell-timeout=900 notebooks
 
 run-published:
 	$(PY) -m simaug run all --profile published
+	$(PY) -m simaug.report scrub
 
-build-book:
+# results/claims/*.json (one file per chapter) -> results/claims.json and the ledger page book/claims.md
+ledger:
+	$(PY) -m simaug.report ledger
+
+build-book: ledger
 	rm -rf _build/html
 	.venv/bin/jupyter-book build . -W --keep-going
 

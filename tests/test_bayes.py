@@ -227,3 +227,15 @@ def test_entropy_decomposition_closed_forms_and_reference():
     assert torch.allclose(predictive_entropy(probs[0]), predictive_entropy(probs[:1]))
     with pytest.raises(ValueError):
         predictive_entropy(torch.rand(2, 2, 2, 2))
+
+
+def test_log_mean_predictive_is_the_log_of_the_sample_mean():
+    from simaug.bayes import log_mean_predictive
+
+    p = torch.softmax(torch.randn(4, 6, 3), -1)  # (S, N, K)
+    out = log_mean_predictive(p)
+    assert torch.allclose(out.exp(), p.mean(0), atol=1e-6)
+    assert torch.allclose(log_mean_predictive(p[0]).exp(), p[0], atol=1e-6)  # (N, K) passes through
+    assert float(log_mean_predictive(torch.tensor([[1.0, 0.0]]))[0, 1]) == pytest.approx(math.log(1e-12))
+    with pytest.raises(ValueError):
+        log_mean_predictive(torch.rand(3))

@@ -18,12 +18,13 @@ from simaug.calibration import (  # noqa: E402
     brier_score,
     calibration_metrics,
     collect_logits,
+    cross_fit_temperature,
     expected_calibration_error,
     fit_temperature,
     nll,
-    plot_reliability,
     reliability_table,
 )
+from simaug.plots.calibration import plot_reliability, plot_reliability_grid, table_ece  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -227,15 +228,40 @@ def test_collect_logits_uses_eval_mode_and_restores_it():
         collect_logits(net, images, batch_size=0)
 
 
-def test_plot_reliability_draws_bins_and_reports_ece():
+def test_plot_reliability_draws_bins_counts_and_reports_ece():
     probs, labels = random_probs(300)
-    fig, ax = plt.subplots()
-    out = plot_reliability(ax, probs, labels, n_bins=10, title="toy")
+    fig, (ax, ax_counts) = plt.subplots(2, 1)
+    out = plot_reliability(ax, probs, labels, n_bins=10, title="toy", ax_counts=ax_counts)
     ece = expected_calibration_error(probs, labels, 10)
-    assert out is ax and ax.get_title() == f"toy — ECE = {100 * ece:.2f}%"
-    occupied = int((reliability_table(probs, labels, 10)["count"] > 0).sum())
+    table = reliability_table(probs, labels, 10)
+    assert out is ax and ax.get_title() == "toy"
+    assert [t.get_text() for t in ax.texts] == [f"ECE {100 * ece:.2f}%"]
+    assert table_ece(table) == pytest.approx(ece, abs=1e-12)
+    occupied = table.dropna()
     heights = sorted(p.get_height() for p in ax.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb("tab:blue"))
-    table = reliability_table(probs, labels, 10).dropna()
-    assert len(heights) == occupied
-    assert np.allclose(heights, sorted(table["accuracy"]))
+    assert len(heights) == len(occupied) and np.allclose(heights, sorted(occupied["accuracy"]))
+    # every non-empty bin's count is drawn and written on the count axis
+    assert sorted(int(t.get_text()) for t in ax_counts.texts) == sorted(int(c) for c in occupied["count"])
+    assert sum(int(t.get_text()) for t in ax_counts.texts) == 300
     plt.close(fig)
+    fig = plot_reliability_grid({("before", "a"): table, ("after", "b"): table}, ["before", "after"], ["a", "b"])
+    assert fig.get_figwidth() <= 10 and fig.dpi >= 150
+    plt.close(fig)
+
+
+def test_cross_fit_temperature_scales_each_fold_by_the_other_folds_t():
+    z = 3.0 * torch.randn(600, 5)
+    y = torch.distributions.Categorical(logits=z / 3.0).sample()  # calibrated at T = 3
+    res = cross_fit_temperature(z, y, folds=2, seed=4)
+    assert torch.bincount(res.fold).tolist() == [300, 300]
+    for f, T in enumerate(res.temperatures):
+        other = res.fold != f
+        assert T == pytest.approx(fit_temperature(z[other].double(), y[other]).T, rel=1e-9)
+        assert torch.allclose(res.scaled[res.fold == f], z[res.fold == f].double() / T)
+        assert 2.0 < T < 4.5  # recovers the temperature the labels were drawn at
+    assert torch.equal(cross_fit_temperature(z, y, folds=2, seed=4).fold, res.fold)  # seeded split
+    assert not torch.equal(cross_fit_temperature(z, y, folds=2, seed=5).fold, res.fold)
+    with pytest.raises(ValueError, match="folds"):
+        cross_fit_temperature(z, y, folds=1)
+    with pytest.raises(ValueError, match="folds"):
+        cross_fit_temperature(z[:3], y[:3], folds=2)

@@ -134,7 +134,7 @@ class Crash(Callback):
 
 def _trainer(run_dir, callbacks=(), **kw):
     torch.manual_seed(0)
-    return Trainer(Tiny(), cfg(epochs=4, **kw), toy_set(), toy_set(32, seed=1), callbacks=list(callbacks), run_dir=run_dir)
+    return Trainer(Tiny(), cfg(**{"epochs": 4, **kw}), toy_set(), toy_set(32, seed=1), callbacks=list(callbacks), run_dir=run_dir)
 
 
 def test_killed_bf16_run_resumes_bit_identically(tmp_path):
@@ -205,3 +205,32 @@ def test_precision_in_provenance():
     assert isinstance(rec["device"]["cpu_bf16_flags"], list)
     assert provenance.collect(params={"precision": "bf16"}, precision="fp32")["precision"] == "fp32"
     assert provenance.collect(params={"lr": 0.1})["precision_source"] == "default"
+
+
+def test_autocast_reaches_the_convs_in_the_cam_pass():
+    """CAM erasing's Grad-CAM pass of the model being trained runs at the trainer's precision."""
+    from simaug.augment import AugmentCallback
+    from simaug.cam.source import CamSource
+
+    for p, want in (("bf16", torch.bfloat16), ("fp32", torch.float32)):
+        torch.manual_seed(0)
+        model = Tiny()
+        rec = ConvDtypes(model)
+        cb = AugmentCallback("cam_erasing", start_epoch=0, seed=0, cam_source=CamSource(target_layer="layer3"))
+        maps = []
+        cam = cb.cam
+
+        def cam_phase(trainer, x, y):
+            rec.phase = "cam"
+            try:
+                maps.append(cam(trainer, x, y))
+                return maps[-1]
+            finally:
+                rec.phase = "train"
+
+        cb.cam = cam_phase
+        t = Trainer(model, cfg(epochs=1, precision=p), toy_set(), None, callbacks=[cb])
+        h = t.fit()
+        assert rec.seen == {"train": {want}, "cam": {want}}, p
+        assert len(maps) == 6 and h.train_images.iloc[0] == 2 * 96  # a CAM pass per batch, copies appended
+        assert all(m.shape == (16, 12, 12) and 0 <= float(m.min()) and float(m.max()) <= 1 for m in maps)

@@ -126,7 +126,7 @@ TINY = dict(train_subset=200, test_subset=100, stage1_epochs=1, stage2_steps=3, 
 def test_execute_stage1_then_an_arm_and_the_arm_rederives_stage1_identically(tmp_path):
     s1, base, paper = study.plan(study.Config.from_params(TINY))
     r1 = study.execute(s1, tmp_path / "w" / spec_key(s1))
-    assert {"train_acc", "test_acc", "n_train", "n_test"} <= set(r1.metrics) and r1.metrics["n_train"] == 200
+    assert {"train_acc", "train_acc_eval", "test_acc", "n_train", "n_test"} <= set(r1.metrics) and r1.metrics["n_train"] == 200
     assert "train_time_s" not in r1.history and "images_per_s" not in r1.history
     cache = ex.stage1_cache(tmp_path / "w" / spec_key(paper), s1)
     assert cache.is_file()  # the stage-1 weights wait beside the work folders for the arms
@@ -164,7 +164,7 @@ def synthetic(acc, stage1_train=0.99, theta=0.001, d=(LN4, LN4), g=(-0.69, -0.69
     runs = []
     for s in study.plan(cfg):
         if s["stage"] == "stage1":
-            runs.append(stored(s, {"train_acc": stage1_train, "test_acc": 0.6, "epochs": 2, "n_train": 800, "n_test": 400}))
+            runs.append(stored(s, {"train_acc": stage1_train, "train_acc_eval": stage1_train, "test_acc": 0.6, "epochs": 2, "n_train": 800, "n_test": 400}))
             continue
         m = {"train_acc": 0.99, "test_acc": acc[s["arm"]][s["seed"]], "epochs": 1}
         tables = {}

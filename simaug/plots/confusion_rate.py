@@ -104,11 +104,11 @@ def plot_confusion_blocks(cm: np.ndarray, classes: Sequence[str], groups: Sequen
     cm = np.asarray(cm, dtype=float)
     k = len(classes)
     if ax is None:
-        _, ax = plt.subplots(figsize=(width, width * 0.86), dpi=_dpi())
+        _, ax = plt.subplots(figsize=(width, width * 0.9), dpi=_dpi())
     annot = k <= 12 if annot is None else annot
     if diverging:
         lim = float(np.nanmax(np.abs(cm))) or 1.0
-        kw = dict(cmap="RdBu_r", center=0.0, vmin=-lim, vmax=lim)
+        kw = dict(cmap="RdBu_r", vmin=-lim, vmax=lim)  # symmetric limits: white at 0
     else:
         kw = dict(cmap="Blues", vmin=0.0)
     sns.heatmap(cm, annot=annot, fmt=".1f" if diverging else ".0f", annot_kws={"size": 7}, square=True, xticklabels=list(classes),
@@ -116,8 +116,9 @@ def plot_confusion_blocks(cm: np.ndarray, classes: Sequence[str], groups: Sequen
     for g in groups:
         lo, hi = min(g), max(g) + 1
         ax.add_patch(matplotlib.patches.Rectangle((lo, lo), hi - lo, hi - lo, fill=False, lw=0.9, ec="black"))
-    size = 9 if k <= 12 else 7.5
-    ax.tick_params(axis="x", rotation=90, labelsize=size, length=0)
+    size = 9 if k <= 12 else 8
+    short = all(len(str(c)) <= 2 for c in classes)  # single syllables stay upright (a rotated 강 is unreadable)
+    ax.tick_params(axis="x", rotation=0 if short else 90, labelsize=size, length=0)
     ax.tick_params(axis="y", rotation=0, labelsize=size, length=0)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
@@ -130,7 +131,7 @@ def plot_confusion_panels(mats: Dict[str, np.ndarray], classes: Sequence[str], g
     """A rate matrix and a difference matrix (``{title: (K, K)}``, the first a rate in %, the
     rest differences in points). Up to 12 classes: one figure, panels side by side, values
     written in the cells; more classes (the 45 Hangul syllables): one figure per matrix,
-    ``0.85 * width`` wide, so each class label stays legible. Returns the list of figures."""
+    ``0.95 * width`` wide, so each class label stays legible. Returns the list of figures."""
     k = len(classes)
     items = list(mats.items())
     if k <= 12:
@@ -142,7 +143,7 @@ def plot_confusion_panels(mats: Dict[str, np.ndarray], classes: Sequence[str], g
         return [fig]
     figs = []
     for i, (title, m) in enumerate(items):
-        ax = plot_confusion_blocks(m, classes, groups, title=title, diverging=i > 0, width=0.85 * width, label="points" if i else "%")
+        ax = plot_confusion_blocks(m, classes, groups, title=title, diverging=i > 0, width=0.95 * width, label="points" if i else "%")
         ax.figure.tight_layout()
         figs.append(ax.figure)
     return figs
@@ -158,7 +159,7 @@ def plot_cr_heatmap(cr: np.ndarray, classes: Sequence[str], ax=None, title: Opti
         _, ax = plt.subplots(figsize=(size + 1, size), dpi=_dpi())
     mask = (cr + cr.T) == 0  # never confused (and the diagonal)
     sns.heatmap(cr, mask=mask, annot=annot if annot is not None else k <= 12, fmt=".2f", cmap="coolwarm",
-                vmin=0, vmax=1, center=0.5, square=True, xticklabels=list(classes), yticklabels=list(classes), ax=ax,
+                vmin=0, vmax=1, square=True, xticklabels=list(classes), yticklabels=list(classes), ax=ax,
                 annot_kws={"size": 6.5}, cbar_kws={"label": "CR_ij", "shrink": 0.8})
     ax.set_xlabel("predicted class j")
     ax.set_ylabel("true class i")
@@ -200,12 +201,12 @@ def plot_pair_trajectories(panels: Dict[str, Tuple[Dict[str, np.ndarray], Sequen
                 ax.plot(epochs, h[:, i, j], styles[s % len(styles)], color=colours[c], lw=1.3)
         ax.axhline(0.5, color="grey", lw=0.8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(0, 1)
+        ax.set_ylim(-0.03, 1.03)  # lines at exactly 0 or 1 (one-sided confusions) stay visible
         ax.set_xlabel("epoch")
         ax.set_title(title, fontsize=10)
         handles = [Line2D([], [], color=colours[c], label=f"{classes[i]} → {classes[j]}") for c, (i, j) in enumerate(pairs)]
         handles += [Line2D([], [], color="grey", ls=styles[s % len(styles)], label=label) for s, label in enumerate(hists)]
-        ax.legend(handles=handles, fontsize=7.5, ncol=2, loc="lower left", frameon=True)
+        ax.legend(handles=handles, fontsize=7.5, ncol=2, loc="best", frameon=True, framealpha=0.85)
     axes[0][0].set_ylabel("CR_ij (share of the pair's\nconfusions going i → j)")
     fig.tight_layout()
     return fig
@@ -228,7 +229,7 @@ def plot_weighting(history: pd.DataFrame, hue: str = "dataset", width: float = 1
         ax.set_ylim(0, 1.02)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if axes[0].get_legend() is not None:
-        axes[0].legend(fontsize=8, loc="lower right", title=None)
+        axes[0].legend(fontsize=8, loc="best", title=None)
     fig.tight_layout()
     return fig
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..cam import cam_bbox
 
@@ -132,10 +132,14 @@ def plot_arm_curves(curves: pd.DataFrame, erasing_from: Optional[int] = None, ti
         ax.set_ylabel(label)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     err = curves.test_error.dropna()
-    if len(err):  # the interesting range: from the best error to the median (the first epochs are off the scale)
-        lo, mid = err.min(), err.median()
-        axes[0].set_ylim(lo - 0.1 * (mid - lo + 1e-9), mid + 0.6 * (mid - lo + 1e-9))
-    axes[1].set_yscale("log")
+    if len(err):  # the interesting range: from the best error to above the median (the first epochs are off the scale)
+        lo, span = err.min(), max(err.median() - err.min(), 1.0)
+        axes[0].set_ylim(lo - 0.1 * span, lo + 1.6 * span)
+    loss = curves.train_loss.dropna()
+    if len(loss) and loss.min() > 0 and loss.max() / loss.min() > 4:  # a log scale shows the late epochs too
+        axes[1].set_yscale("log")
+        axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axes[1].yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
     axes[1].legend(fontsize=7, loc="upper right", frameon=False)
     if title:
         fig.suptitle(title, fontsize=10)

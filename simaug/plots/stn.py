@@ -12,6 +12,7 @@ from typing import Dict, Optional, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from ..stn.diagnostics import NEAR_IDENTITY
 from ..stn.stages import STNSnapshots
@@ -91,10 +92,21 @@ def _image_rows_figure(rows, n: int, scale: float, titles=None):
     return fig
 
 
+def plot_stage1(history: pd.DataFrame, by_seed: bool = True):
+    """The stage-1 classifier's training curves (``simaug.plots.plot_training_curves``, one line
+    per seed when ``by_seed`` and the history holds several), at this module's dpi."""
+    from .curves import plot_training_curves
+
+    hue = "seed" if by_seed and "seed" in history and history["seed"].nunique() > 1 else None
+    fig = plot_training_curves(history, hue=hue)
+    fig.set_dpi(DPI)
+    fig.set_size_inches(min(fig.get_size_inches()[0], MAX_WIDTH), fig.get_size_inches()[1])
+    return fig
+
+
 def plot_adversarial_curves(history: pd.DataFrame, g_column: str = "loss_g_adv", axes=None):
     """Fig. 2: D's loss and G's adversarial term against the step, train (blue) and the
-    ``test_`` columns (orange) when present; dotted: 2 ln 2, the loss of a D that cannot tell
-    real from warped.
+    ``test_`` columns (orange) when present.
 
     Args:
         history: ``train_augmenter(...).history`` of a variant with a discriminator.
@@ -117,19 +129,20 @@ def plot_adversarial_curves(history: pd.DataFrame, g_column: str = "loss_g_adv",
         if "test_" + col in history:
             ax.plot(history["step"], history["test_" + col], color="tab:orange", label="held-out")
         ax.set_xlabel("stage-2 step"), ax.set_title(title), ax.legend(fontsize=8)
-    axes[0].axhline(2 * math.log(2), color="grey", ls=":", lw=1)
     fig.tight_layout()
     return fig
 
 
 def plot_adversarial_by_arm(histories: Dict[str, pd.DataFrame]):
-    """Fig. 2 for several arms: one row per arm (D's loss, G's term log(1 - D(G(x))))."""
+    """Fig. 2 for several arms: one row per arm (D's loss, G's term log(1 - D(G(x)))); dotted:
+    2 ln 2, the loss of a D that cannot tell real from warped."""
     arms = [a for a, h in histories.items() if "loss_d" in h and h["loss_d"].notna().any()]
     if not arms:
         raise ValueError("none of these arms trains a discriminator: nothing to plot")
     fig, axes = plt.subplots(len(arms), 2, figsize=(MAX_WIDTH, 2.6 * len(arms)), squeeze=False, dpi=DPI)
     for row, arm in zip(axes, arms):
         plot_adversarial_curves(histories[arm], axes=row)
+        row[0].axhline(2 * math.log(2), color="grey", ls=":", lw=1)  # a D that cannot tell real from warped
         row[0].set_title(f"{arm}: discriminator loss"), row[1].set_title(f"{arm}: G's term log(1 - D(G(x)))")
     fig.tight_layout()
     return fig
@@ -152,6 +165,7 @@ def plot_theta_diagnostics(history: pd.DataFrame, ax=None):
     return ax.figure
 
 
+THETA_TICKS = (0, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5)
 STAGE2_PANELS = (("test_theta_dist", "|θ - I|_F"), ("test_entropy_gain", "entropy gain (bits)"),
                  ("test_acc_aug", "accuracy of C on G(x)"))
 
@@ -179,7 +193,11 @@ def plot_stage2_panels(history: pd.DataFrame, arms: Optional[Sequence[str]] = No
         ax.set_xlabel("stage-2 step"), ax.set_ylabel(label)
     axes[0].axhline(NEAR_IDENTITY, color="grey", ls=":", lw=1)
     axes[0].set_yscale("symlog", linthresh=0.1)
-    axes[0].set_ylim(0, None)
+    top = max(float(h["test_theta_dist"].max()), 2 * NEAR_IDENTITY)
+    axes[0].set_ylim(0, top * 1.15)
+    axes[0].yaxis.set_major_locator(FixedLocator([t for t in THETA_TICKS if t <= top * 1.15]))
+    axes[0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    axes[0].yaxis.set_minor_locator(NullLocator())
     axes[-1].legend(fontsize=8, loc="best")
     fig.tight_layout()
     return fig
@@ -206,11 +224,13 @@ def plot_arm_accuracy(finals: pd.DataFrame, stage1_acc: Optional[float] = None, 
     ax.set_xticks(range(len(arms)), arms, rotation=20)
     ax.set_ylabel("test accuracy")
     lo, hi = finals.test_acc.min(), finals.test_acc.max()
+    if stage1_acc is not None:
+        lo, hi = min(lo, stage1_acc), max(hi, stage1_acc)
     pad = max(hi - lo, 0.005)
     ax.set_ylim(lo - 1.5 * pad, hi + pad)
     fig.tight_layout()
     return fig
 
 
-__all__ = ["plot_stn_grid", "plot_arm_grid", "plot_adversarial_curves", "plot_adversarial_by_arm",
+__all__ = ["plot_stage1", "plot_stn_grid", "plot_arm_grid", "plot_adversarial_curves", "plot_adversarial_by_arm",
            "plot_theta_diagnostics", "plot_stage2_panels", "plot_arm_accuracy"]

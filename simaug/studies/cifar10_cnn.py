@@ -2,8 +2,9 @@
 
 One run per seed; a run stores its history, the test confusion matrix and the predicted
 probabilities of a fixed sample of test images (for the tutorial's probability-bar figure).
-Claims: the tutorial's single-run test accuracy 0.7122 and train accuracy 0.7763, each read
-against the 95% prediction interval of one new run of ours.
+Its claims (the tutorial's single-run test accuracy 0.7122 and train accuracy 0.7763, each read
+against the 95% prediction interval of one new run of ours) are judged in
+:mod:`simaug.report.chapters.cifar10_cnn`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import torch
 from ..data import load
 from ..metrics.confusion import per_class_accuracy
 from ..models import create_model
-from ..report import Gate, judge_level
 from ..runstore import RunResult, StoredRun
 from ..train import TrainConfig, Trainer
 from ._config import StudyConfig
@@ -129,23 +129,3 @@ def comparison_table(runs: Sequence[StoredRun]) -> pd.DataFrame:
         "ours (mean ± sample SD over seeds)": [pm("train_acc"), pm("test_acc") + f", range {f.test_acc.min():.4f}–{f.test_acc.max():.4f}",
                                                f"{int(f.n_params.iloc[0]):,}", str(int(f.epochs.iloc[0]))],
     }, index=["train accuracy, last epoch", "test accuracy", "parameters", "epochs"])
-
-
-def gates(runs: Sequence[StoredRun]) -> List[Gate]:
-    """The tutorial's numbers can only be read against runs at its own scale."""
-    f = finals(runs)
-    full = bool((f.n_train == 50000).all() and (f.n_test == 10000).all() and (f.epochs == TUTORIAL["epochs"]).all())
-    return [Gate(name="tutorial scale", description="all 50,000 training images, the full test set, 10 epochs",
-                 measured=f"{int(f.n_train.iloc[0]):,} train / {int(f.n_test.iloc[0]):,} test images, {int(f.epochs.iloc[0])} epochs",
-                 threshold="50,000 / 10,000 / 10", passed=full)]
-
-
-def claims(runs: Sequence[StoredRun]) -> list:
-    f, g = finals(runs), gates(runs)
-    scale = f"{runs[0].spec['model']}, {int(f.n_train.iloc[0]):,} images, {int(f.epochs.iloc[0])} epochs, n={len(f)} seeds"
-    return [
-        judge_level(NAME, "test-accuracy", "The tutorial CNN reaches about 71% test accuracy (0.7122; runs vary 70–80%).",
-                    TUTORIAL["test_acc"], f.test_acc.tolist(), scale, gates=g, section="verdict"),
-        judge_level(NAME, "train-accuracy", "Its running train accuracy in the 10th epoch is 0.7763.",
-                    TUTORIAL["train_acc"], f.train_acc.tolist(), scale, gates=g, section="verdict"),
-    ]

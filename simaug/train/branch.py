@@ -5,6 +5,9 @@ thesis' erasing schedule: the first half of training without erasing), the warm-
 be trained once per seed and every arm branched from its checkpoint. The data order and
 crop/flip draws follow ``(seed, epoch)`` and the checkpoint holds the model, optimiser,
 scheduler and RNG state, so a branch continues exactly as an uninterrupted run would.
+Which runs share a warm-up, and where its checkpoint is found, is the experiment's
+business (``simaug.studies.cam_erasing``: the warm-up is a stored run of its own and the
+arms embed its spec); this module only does the branching.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ def branch_checkpoint(source: os.PathLike, run_dir: os.PathLike, callbacks: Iter
     from it. An existing checkpoint in ``run_dir`` (the branch's own progress) is kept.
 
     Example:
-        >>> branch_checkpoint(warm / "checkpoint.pt", arm_dir, [ErasingCallback("cutout", 3)])  # doctest: +SKIP
+        >>> branch_checkpoint(warm / "checkpoint.pt", arm_dir, [AugmentCallback("cutout", start_epoch=3)])  # doctest: +SKIP
     """
     dst = Path(run_dir) / "checkpoint.pt"
     if dst.exists():

@@ -2,20 +2,22 @@
 DALL-E images and ResNet152-V2 features are unavailable offline, so the book shows ``report``:
 a class-conditional GAN trained here and simple_cnn classifiers (the evidence design of issue 15).
 
-Cost of ``report`` on the 2-core machine in fp32 (simple_cnn ~3,000 img/s training, its Bayes-by-
-Backprop twin ~0.6x that; the GAN ~7 ms per image-step on a busy core, ~6 min per CIFAR-10 epoch):
-  generator  cdcgan width 32, all 50,000 images x 15 epochs (11,715 steps of 64)    ~1.5-2   CPU-h
-  sources    4 sources x 5 seeds x 30 epochs: (10k + 10k + 11k + 1k) x 30 x 5
-             = 4.8M images, + 6 test evaluations per run                           ~0.5     CPU-h
-  bnn        {real, generated} x {BBB, deterministic} x 3 seeds x 10k x 30 epochs
-             (3.6M images, half of them at BBB speed) + 10 MC samples at test     ~0.5     CPU-h
-  calibration 2 weight decays x 3 seeds x 50k x 30 epochs = 9M images             ~0.9     CPU-h
-  total: 51 runs (1 generator + 20 + 12 + 6 classifiers ... deduped), about 3.5-4 CPU-h; bf16 ~2x
-  faster on the classifiers where the CPU supports it. Runs on generated images need the
-  generator run first (the local executor runs the plan in order; under Ray start the generator
-  alone first, e.g. `-p sources '["real"]'` is NOT the way: run the plan with `--jobs 1` until the
-  generator is stored, or accept that a classifier run that finds no generator weights re-trains it).
-The issue's own estimate was ~4.75 CPU-h (2 + 1 + 0.5 + 1.25).
+Cost of ``report`` (39 runs) on the 2-core machine in fp32, from the speed budget (simple_cnn
+~3,000 img/s training; its Bayes-by-Backprop twin ~0.6x that, measured against it; the GAN at
+width 32 ~6 min per pass over 50,000 images, cdcgan.py):
+  generator    cdcgan width 32, all 50,000 images x 15 epochs (11,715 steps of 64)     ~1.5   CPU-h
+  sources      4 sources x 5 seeds x 30 epochs = (10k + 10k + 11k + 1k) x 30 x 5
+               = 4.8M images, + 6 test evaluations of 10k per run                        ~0.5   CPU-h
+  bnn          {real, generated} x {BBB, deterministic} x 3 seeds x 10k x 30 epochs
+               = 3.6M images (half at BBB speed), + 10 weight samples at test           ~0.55  CPU-h
+  calibration  weight decay {0, 5e-4} x 3 seeds x 50k x 30 epochs = 9M images          ~0.85  CPU-h
+  total about 3.5 CPU-h (the issue estimated ~4.75 with 2 h for the generator); bf16 (~2.7x on
+  simple_cnn where the CPU has it) would shorten the classifiers, not the generator (fp32).
+The runs on generated images need the generator's weights: the plan lists the generator first, so the
+local executor trains it first; under Ray, store the generator run first (e.g. `--jobs 1` until it is
+stored), else each run on generated images that finds no weights re-trains the generator itself.
+``paper`` (20 runs, 3 shared with the calibration runs of ``report``, the generator shared too) adds
+about 2.5 CPU-h. Neither has been run yet.
 """
 NOTEBOOK = "03_generated_data_calibration"
 _SOURCES = ["real", "generated", "small_real+generated", "small_real"]

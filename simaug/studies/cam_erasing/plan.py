@@ -57,7 +57,7 @@ def _shared(config: Config, seed: int) -> Dict[str, Any]:
 
 
 def warmup_spec(config: Config, seed: int) -> Dict[str, Any]:
-    return base_spec(NAME, VERSION, kind="warmup", stop_epoch=config.warm_epochs, **_shared(config, seed))
+    return base_spec(NAME, VERSION, kind="warmup", arm="warm-up", stop_epoch=config.warm_epochs, **_shared(config, seed))
 
 
 def arm_spec(config: Config, seed: int, method: Optional[str], params: Optional[Dict[str, Any]] = None,
@@ -77,7 +77,7 @@ def arm_spec(config: Config, seed: int, method: Optional[str], params: Optional[
             augment["cam"] = {"method": CAM_METHOD, "layer": CAM_LAYER, "target": "label",
                               "source": "self" if cam_run is None else "run", "run": cam_run}
     parent = None if epoch0 else warmup_spec(config, seed)
-    return base_spec(NAME, VERSION, kind="arm", augment=augment, parent=parent, **_shared(config, seed))
+    return base_spec(NAME, VERSION, kind="arm", arm=_label(augment), augment=augment, parent=parent, **_shared(config, seed))
 
 
 def plan(config: Config) -> List[Dict[str, Any]]:
@@ -103,17 +103,19 @@ def plan(config: Config) -> List[Dict[str, Any]]:
     return out
 
 
-def arm_of(spec: Dict[str, Any]) -> str:
-    """A run's arm, read from its spec: ``"warm-up"``, ``"none"``, ``"random_erasing"``,
-    ``"cutout"``, ``"hide_and_seek"``, ``"random_erasing_epoch0"``, ``"cam_erasing b_h=2"``
-    or ``"cam_erasing b_h=2 after"``."""
-    if spec["kind"] == "warmup":
-        return "warm-up"
-    aug = spec["augment"]
-    if aug is None:
+def _label(augment: Optional[Dict[str, Any]]) -> str:
+    if augment is None:
         return "none"
-    if aug["mode"] == "replace":
-        return f"{aug['name']}_epoch0"
-    if aug["name"] == "cam_erasing":
-        return f"cam_erasing b_h={aug['params']['b_h']}" + (" after" if aug["cam"]["source"] == "run" else "")
-    return aug["name"]
+    if augment["mode"] == "replace":
+        return f"{augment['name']}_epoch0"
+    if augment["name"] == "cam_erasing":
+        return f"cam_erasing b_h={augment['params']['b_h']}" + (" after" if augment["cam"]["source"] == "run" else "")
+    return augment["name"]
+
+
+def arm_of(spec: Dict[str, Any]) -> str:
+    """A run's arm (its spec's ``arm`` field, derived from the rest of the spec, so it never
+    splits or merges runs): ``"warm-up"``, ``"none"``, ``"random_erasing"``, ``"cutout"``,
+    ``"hide_and_seek"``, ``"random_erasing_epoch0"``, ``"cam_erasing b_h=2"`` or
+    ``"cam_erasing b_h=2 after"``."""
+    return spec["arm"]

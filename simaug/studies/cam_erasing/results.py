@@ -175,6 +175,8 @@ def erase_ratio_inputs(runs: Sequence[StoredRun], config: Config) -> Dict[str, t
     for name in ["random_erasing", "cutout", "hide_and_seek", "cam_erasing"]:
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in AUGMENT_PARAMS[name].items()}
         params["p"] = 1.0
+        if params.pop("size", 16) != 16:  # erase_ratios' own size= (the image side) shadows Cutout's size
+            raise ValueError("erase_ratio_inputs draws Cutout at its default size 16 only")
         cam = None
         if name == "cam_erasing":
             params["b_h"] = config.b_h
@@ -199,6 +201,8 @@ def overlay_inputs(runs: Sequence[StoredRun], test, config: Config):
             r = got[arm][min(got[arm])]
             rows[title(arm) if arm != "warm-up" else "warm-up end"] = torch.as_tensor(r.result.arrays["overlay_cam"]).float() / 255
             idx = torch.as_tensor(r.result.arrays["overlay_index"]).long()
+    if not rows:
+        raise ValueError("no stored warm-up, none, Random Erasing or CAM-erasing run to take CAM overlays from")
     return test.images[idx], test.labels[idx], rows
 
 

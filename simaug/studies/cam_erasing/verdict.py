@@ -37,28 +37,30 @@ SECTION = "verdict"
 
 
 def gates(runs: Sequence[StoredRun], config: Config) -> List[Gate]:
+    """The four gates of the module docstring, in order, each with its measured value."""
     got = by_arm(runs)
-    seeds = list(config.seeds)
-    none = [got["none"][s] for s in seeds if s in got.get("none", {})]
+    none = [got["none"][s] for s in config.seeds if s in got.get("none", {})]
     fit = float(np.mean([100 * r.metrics["train_acc"] for r in none])) if none else math.nan
-    acc = pd.concat([r.history[["epoch", "test_acc"]].dropna() for r in none]).groupby("epoch").test_acc.mean() * 100 if none else pd.Series(dtype=float)
-    out = [Gate.at_least("baseline fits", fit, FIT_MIN, "final running train accuracy of the none arm (seed mean): a "
-                         "regulariser can only act on a model that fits its training set", unit="%"),
-           Gate.plateau("baseline plateaued", acc.tolist()[-PLATEAU_EVALS:], PLATEAU_TOL,
-                        f"rise of the none arm's seed-mean test accuracy over its last {PLATEAU_EVALS} evaluations", unit="points")]
+    acc = []  # seed-mean test accuracy (%) at the evaluated epochs
+    if none:
+        acc = (pd.concat([r.history[["epoch", "test_acc"]].dropna() for r in none]).groupby("epoch").test_acc.mean() * 100).tolist()
+    out = [Gate.at_least("baseline fits", fit, FIT_MIN, unit="%", description="final running train accuracy of the none arm "
+                         "(seed mean): a regulariser can only act on a model that fits its training set"),
+           Gate.plateau("baseline plateaued", acc[-PLATEAU_EVALS:], PLATEAU_TOL, unit="points", description=(
+               f"rise of the none arm's seed-mean test accuracy over its last {PLATEAU_EVALS} evaluations"))]
     c = paired(runs, "random_erasing", "none")
-    out.append(Gate.beats("positive control", c, direction=-1, unit="points",
-                          description="Random Erasing minus none, test error paired by seed: erasing must help at this scale")
-               if c is not None else Gate("positive control", "Random Erasing minus none", math.nan, "CI below 0", False, "points"))
-    warm = [got["warm-up"][s] for s in seeds if s in got.get("warm-up", {})]
+    what = "Random Erasing minus none, test error paired by seed: erasing must help at this scale"
+    out.append(Gate.beats("positive control", c, direction=-1, unit="points", description=what) if c is not None
+               else Gate("positive control", what, math.nan, "CI below 0", False, "points"))
+    warm = [got["warm-up"][s] for s in config.seeds if s in got.get("warm-up", {})]
+    what = ("deletion test on the warm-up models (the CAM source when erasing starts): drop of the true-class probability "
+            "when the CAM box is erased minus when a random box of the same size is")
     if warm:
         cam, rnd = (np.concatenate(v) for v in zip(*(deletion_drops(r) for r in warm)))
         out.append(Gate.beats("CAM localises", compare(cam, rnd, paired=True), direction=+1, unit="points",
-                              description="deletion test on the warm-up models (the CAM source when erasing starts): drop of "
-                                          "the true-class probability when the CAM box is erased minus when a random box of the "
-                                          f"same size is, {len(cam)} image-runs paired"))
+                              description=f"{what}; {len(cam)} image-runs, paired"))
     else:
-        out.append(Gate("CAM localises", "deletion test on the warm-up models", math.nan, "CI above 0", False, "points"))
+        out.append(Gate("CAM localises", what, math.nan, "CI above 0", False, "points"))
     return out
 
 

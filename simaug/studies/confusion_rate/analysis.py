@@ -1,8 +1,10 @@
-"""The chapter's tables and figure inputs, computed from stored runs.
+"""The chapter's tables, figure inputs and claim inputs, computed from stored runs.
 
 ``Chapter(runs, config)`` finds each run by rebuilding its spec from the config (so a run is
-never picked by position) and offers the tables and the data the figures of
-:mod:`simaug.plots.confusion_rate` draw. Accuracies in tables are in %, differences in points.
+never picked by position) and offers the tables, the data the figures of
+:mod:`simaug.plots.confusion_rate` draw, and the values the verdict
+(:mod:`simaug.report.chapters.confusion_rate`) compares. Accuracies are in %, differences in
+points. No statistics here: intervals, gates and claims are computed in the report layer.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ import torch
 from ...data.hangul import CONFUSABLE_GROUPS
 from ...data.noise import CIFAR10_CONFUSABLE_PAIRS
 from ...losses import confusion_rate
-from ...report import Comparison, compare, fmt_interval, fmt_num
 from ...runstore import StoredRun, spec_key
 from . import paper
 from .config import Config, run_spec, sweep_values
@@ -63,13 +64,6 @@ def _pm(values: Sequence[float], digits: int = 2) -> str:
     return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f} (n={len(v)})"
 
 
-def _diff_text(c: Comparison) -> str:
-    pair = "paired" if c.paired else "Welch"
-    if c.degenerate:
-        return f"{fmt_num(c.diff, 'points', sign=True)} (n={c.n}, no interval)"
-    return f"{fmt_num(c.diff, 'points', sign=True)} (95% CI {fmt_interval(c.ci, 'points', sign=True)}, n={c.n}, {pair})"
-
-
 class Chapter:
     """The stored runs of one configuration, by role."""
 
@@ -101,14 +95,27 @@ class Chapter:
         """Final accuracies (%), in seed order."""
         return [100 * r.metrics[key] for r in self.runs(dataset, arm, seeds, k)]
 
-    def compare(self, dataset: str, arm: str, baseline: str = "cross-entropy") -> Comparison:
-        """``arm`` minus ``baseline`` test accuracy (points), paired over their common seeds
-        (Welch when they share none)."""
+    def paired(self, dataset: str, arm: str, baseline: str = "cross-entropy") -> Tuple[List[float], List[float], bool]:
+        """Final test accuracies (%) of ``arm`` and ``baseline``: over their common seeds in the
+        same order (``paired=True``), or all runs of each when they share none (``False``)."""
         a, b = self.seeds(dataset, arm), self.seeds(dataset, baseline)
         common = [s for s in a if s in b]
         if len(common) >= 2 or (common and len(a) < 2):
-            return compare(self.acc(dataset, arm, common), self.acc(dataset, baseline, common), paired=True)
-        return compare(self.acc(dataset, arm), self.acc(dataset, baseline), paired=False)
+            return self.acc(dataset, arm, common), self.acc(dataset, baseline, common), True
+        return self.acc(dataset, arm), self.acc(dataset, baseline), False
+
+    def sweep_acc(self) -> Dict[float, List[float]]:
+        """Final test accuracy (%) per k of the sweep, in the order of ``sweep_seeds``."""
+        return {kk: [100 * self.run("cifar10", "CR", s, kk).metrics["test_acc"] for s in self.config.sweep_seeds]
+                for kk in sweep_values(self.config)}
+
+    def plateau_window(self, dataset: str, window: int = 5) -> pd.Series:
+        """Seed-mean test accuracy (%) of the cross-entropy runs at the evaluated epochs
+        ``E - window … E`` (evaluation is sparse: only those epochs have a test value)."""
+        h = pd.concat([r.history for r in self.runs(dataset, "cross-entropy")], ignore_index=True)
+        last = int(h["epoch"].max())
+        mean = 100 * h.dropna(subset=["test_acc"]).groupby("epoch").test_acc.mean()
+        return mean[mean.index >= last - window]
 
     def classes(self, dataset: str) -> List[str]:
         return list(self.run(dataset, "cross-entropy", self.seeds(dataset, "cross-entropy")[0]).metrics["classes"])
@@ -132,19 +139,17 @@ class Chapter:
         return pd.concat(parts, ignore_index=True)
 
     def results_table(self) -> pd.DataFrame:
-        """Table 3 of the paper beside ours: test accuracy per arm and the difference to cross-entropy."""
+        """Table 3 of the paper beside our test accuracy per arm (the verdict adds the paired
+        difference to cross-entropy)."""
         rows = []
         for d in ("cifar10", "hangul"):
             for arm in self.arms(d):
                 src = paper.TABLE3[d].get(arm)
-                diff = "" if arm == "cross-entropy" else _diff_text(self.compare(d, arm))
-                src_diff = " / ".join(f"{g:+.2f}" for g in paper.gains(d)) if arm == "CR" else ""
                 rows.append({"data (paper → ours)": paper.STAND_IN[d],
                              "method": {"CR": f"CR, k = {self.config.k:g}", "PC": f"PC, λ = {self.config.pc_lambda:g}"}.get(arm, arm),
                              "paper VGG13 / ResNet18 / ResNet34 (%)": " / ".join(f"{v:.2f}" for v in src) if src else "not reported",
-                             "paper − cross-entropy (points)": src_diff,
-                             f"ours, {self.config.model_name} (%)": _pm(self.acc(d, arm)),
-                             "ours − cross-entropy": diff})
+                             "paper − cross-entropy (points)": " / ".join(f"{g:+.2f}" for g in paper.gains(d)) if arm == "CR" else "",
+                             f"ours, {self.config.model_name} (%)": _pm(self.acc(d, arm)), "arm": arm, "dataset": d})
         return pd.DataFrame(rows).set_index(["data (paper → ours)", "method"])
 
     def per_class_matrix(self, arm: str, dataset: str = "cifar10") -> np.ndarray:
@@ -152,18 +157,14 @@ class Chapter:
         return np.stack([per_class_accuracy(r) for r in self.runs(dataset, arm)])
 
     def per_class_table(self) -> pd.DataFrame:
-        """Noisy CIFAR-10 per class (%): cross-entropy, CR, and CR − cross-entropy paired by seed
-        (the paper's Table 2 is :data:`paper.TABLE2`)."""
+        """Noisy CIFAR-10 per class (%): cross-entropy, CR and their mean difference over the
+        paired seeds (the paper's Table 2 is :data:`paper.TABLE2`)."""
         ce, cr = self.per_class_matrix("cross-entropy"), self.per_class_matrix("CR")
         classes = self.classes("cifar10")
         pair = {i: "/".join(classes[c] for c in p) for p in CIFAR10_CONFUSABLE_PAIRS for i in p}
-        rows = []
-        for c, name in enumerate(classes):
-            cmp = compare(cr[:, c], ce[:, c])
-            rows.append({"class": name, "pair (noise flips inside it)": pair.get(c, "(none)"), "cross-entropy": ce[:, c].mean(),
-                         "CR": cr[:, c].mean(), "CR − cross-entropy": cmp.diff,
-                         "95% CI": fmt_interval(cmp.ci, sign=True) if not cmp.degenerate else "n/a"})
-        return pd.DataFrame(rows).set_index("class").round(2)
+        return pd.DataFrame({"pair (noise flips inside it)": [pair.get(c, "(none)") for c in range(len(classes))],
+                             "cross-entropy": ce.mean(0), "CR": cr.mean(0), "CR − cross-entropy": (cr - ce).mean(0)},
+                            index=pd.Index(classes, name="class")).round(2)
 
     def hangul_groups_table(self) -> pd.DataFrame:
         """Mean test accuracy (%) of each confusable Hangul group, per arm (mean over seeds)."""

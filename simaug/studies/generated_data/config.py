@@ -55,7 +55,7 @@ class Config(StudyConfig):
     ood_subset: int = 500
     precision: str = "fp32"
     seeds: List[int] = field(default_factory=lambda: [0])
-    device: str = "cpu"
+    device: str = "auto"
 
     def validate(self) -> None:
         self.check_choice("generator_name", self.generator_name, list_generators())

@@ -192,11 +192,14 @@ class Results:
 
     def reliability_panels(self):
         """``(tables, rows, cols)`` for :func:`simaug.plots.calibration.plot_reliability_grid`: the
-        first seed of each calibration and BNN arm, before and after temperature scaling."""
+        first seed of each calibration arm and of the BNN arms of the first BNN source, before
+        and after temperature scaling."""
         rows = ["before temperature scaling", "after temperature scaling"]
+        first_bnn = self.config.bnn_sources[:1]
         tables, cols = {}, []
         for a, r in self.arms:
-            if a.part not in ("calibration", "bnn") or a.arm in cols:
+            shown = a.part == "calibration" or (a.part == "bnn" and a.arm.split(" · ")[0] in first_bnn)
+            if not shown or a.arm in cols:
                 continue
             cols.append(a.arm)
             rel = np.asarray(r.result.arrays["reliability"])  # (2, bins, 3)

@@ -157,7 +157,10 @@ def _execute_stage1(spec: Dict[str, Any], work_dir: os.PathLike) -> RunResult:
     trainer = train_stage1(spec, train, test, work_dir)
     _save_atomic(_cpu_state(trainer.model), stage1_cache(work_dir, spec))
     history = trainer.history_frame()
-    return RunResult(metrics=_finals(history, trainer, train, test), history=history.drop(columns=list(TIMING), errors="ignore"),
+    # C's accuracy on its own training images, scored in eval mode after the last epoch: how sure C
+    # is of the images G will warp (the running train_acc averages over the epoch's updates)
+    metrics = {**_finals(history, trainer, train, test), "train_acc_eval": trainer.evaluate(train)["acc"]}
+    return RunResult(metrics=metrics, history=history.drop(columns=list(TIMING), errors="ignore"),
                      provenance={"datasets": [train.meta, test.meta]})
 
 

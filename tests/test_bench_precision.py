@@ -1,0 +1,93 @@
+"""Benchmark and parity-check machinery: alternating rounds, per-round ratios, pure
+forward+backward at a precision, a campaign design's epoch accounting, and the parity
+summary rendered from its record (never timing assertions)."""
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+from simaug.bench import campaign, precision as parity
+from simaug.bench.timing import alternating_rounds, pure_forward_backward, ratio_summary
+from simaug.data import ImageSet
+
+pytestmark = pytest.mark.filterwarnings("ignore::simaug.precision.EmulatedBf16Warning")
+
+
+def test_rounds_alternate_and_record_the_load():
+    calls = []
+    fns = {"a": lambda: (calls.append("a"), (10, 2.0))[1], "b": lambda: (calls.append("b"), (10, 1.0))[1]}
+    out = alternating_rounds(fns, rounds=3, warmup=True)
+    assert calls == ["a", "b"] * 4  # one warm-up call each, then a, b per round
+    assert [r["images_per_s"] for r in out["a"]] == [5.0] * 3
+    assert all(isinstance(r["load_1min"], float) for r in out["a"] + out["b"])
+    s = ratio_summary(out["b"], out["a"])
+    assert s["median"] == s["min"] == s["max"] == 2.0 and s["per_round"] == [2.0] * 3
+
+
+def test_ratio_summary_is_the_median_of_per_round_ratios():
+    num = [{"images_per_s": v} for v in (10.0, 30.0, 20.0)]
+    den = [{"images_per_s": v} for v in (10.0, 10.0, 40.0)]
+    s = ratio_summary(num, den)  # ratios 1, 3, 0.5: the median is 1 (not 20 / 10)
+    assert (s["median"], s["min"], s["max"]) == (1.0, 0.5, 3.0)
+
+
+def test_pure_forward_backward_counts_images_and_runs_at_its_precision():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+    seen = []
+    model[0].register_forward_pre_hook(
+        lambda m, a: seen.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else a[0].dtype))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.rand(6, 3, 8, 8), torch.tensor([0, 1] * 3)
+    n, s = pure_forward_backward(model, opt, x, y, steps=3, precision="bf16", last=(x[:4], y[:4]))
+    assert n == 3 * 6 + 4 and s > 0
+    assert seen == [torch.bfloat16] * 4
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def toy_cifar(n, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return ImageSet(torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8),
+                    torch.arange(n) % 10, [str(i) for i in range(10)], {"name": "toy"})
+
+
+def test_campaign_cam_erasing_epoch_matches_pure_images_and_times_its_parts():
+    torch.manual_seed(0)
+    d = campaign.DESIGNS["02"]
+    out = campaign.run_design(d, toy_cifar(260), toy_cifar(40, seed=1), ["bf16"], rounds=1, eval_every=5, scale=1.0)
+    s = out["precisions"]["bf16"]
+    m = out["measurements"]
+    # 260 = 2 x 128 + 4: steps of 256 and a last one of 8 with the erased copies appended
+    assert m["epoch bf16"][0]["images"] == m["pure bf16"][0]["images"] == 2 * 260
+    parts = s["time_parts_s"]
+    assert parts["CAM pass"] > 0 and parts["callbacks (augment, CAM)"] >= parts["CAM pass"]
+    assert parts["evaluation / 5"] == pytest.approx(parts["evaluation (one, full)"] / 5)
+    assert s["cam_pass_vs_eval_forward"]["median"] > 0
+    assert "MISS" in campaign.table_rows([out])[0]["target"] or "ok" in campaign.table_rows([out])[0]["target"]
+
+
+def test_parity_summary_is_rendered_from_the_record():
+    rec = {
+        "models": [{"model": "simple_cnn", "baseline": "b", "epochs": 8, "seeds": [0, 1],
+                    "test_acc": {"fp32": [0.6012, 0.6100], "bf16": [0.6050, 0.6080]},
+                    "difference_points": {"diff": 0.09, "ci": [-1.25, 1.43], "n": 2},
+                    "max_abs_effect_points": 1.43, "train_seconds": {"fp32": 120.0, "bf16": 60.0},
+                    "bf16_speedup": 2.0}],
+        "wall_time_s": 600.0, "load_1min_range": [1.0, 9.5],
+        "provenance": {"device": {"cpu_count": 2, "cpu_native_bf16": True, "cpu_bf16_flags": ["avx512_bf16"]},
+                       "commit": "0123456789abcdef", "versions": {"torch": "2.x"}},
+    }
+    md = parity.render_markdown(rec)
+    for s in ("| simple_cnn | b | 8 | 2 | 60.56 | 60.65 | +0.09 | [-1.25, +1.43] | 2.0 / 1.0 min (2.00x) |",
+              "seed 0 60.12 / 60.50", "to 1.43 points", "10 min", "1.0–9.5", "`0123456789ab`"):
+        assert s in md, s
+    rec["models"][0]["difference_points"]["ci"] = [math.nan, math.nan]
+    assert "| n/a |" in parity.render_markdown(rec)
+
+
+def test_parity_recipes_follow_the_designs():
+    c = parity.train_config("resnet20", 8, seed=2, precision="bf16")
+    assert (c.milestones, c.lr, c.weight_decay, c.crop_padding, c.flip) == ((4, 6), 0.1, 5e-4, 4, True)
+    assert (c.precision, c.seed, c.eval_every) == ("bf16", 2, 8)
+    s = parity.train_config("simple_cnn", 8, seed=0, precision="fp32")
+    assert (s.lr, s.momentum, s.crop_padding, s.flip, s.schedule) == (0.01, 0.9, 0, False, "constant")
