@@ -24,8 +24,8 @@ class Config(StudyConfig):
     """One field per line of the notebook's parameters cell (see the notebook for each one's meaning)."""
 
     generator_name: str = "cdcgan"
-    gan_width: int = 16
-    gan_train_subset: int = 2000
+    gan_width: int = 8
+    gan_train_subset: int = 1000
     gan_epochs: int = 2
     gan_batch_size: int = 64
     gan_lr: float = 0.0002

@@ -45,10 +45,16 @@ class Results:
                                "pass every planned run (session.runs())")
             self.arms.append((a, by_key[k]))
         self.ood_sets = list(self.arms[0][0].spec["evaluation"]["ood_sets"]) if self.arms else []
+        self._frame: Optional[pd.DataFrame] = None
 
     # -- per-run values ----------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
         """One row per (part, arm, seed): the run's metrics, accuracies and ECE in percent."""
+        if self._frame is None:
+            self._frame = self._build_frame()
+        return self._frame.copy()
+
+    def _build_frame(self) -> pd.DataFrame:
         rows = []
         for a, r in self.arms:
             m = dict(r.metrics)
