@@ -14,6 +14,7 @@ from simaug.run.profiles import profile_params
 from simaug.runstore import RunResult, StoredRun, spec_key
 from simaug.studies import ConfigError, get_study
 from simaug.studies import cam_erasing as study
+from simaug.report.chapters import cam_erasing as verdict
 from simaug.studies.cam_erasing.execute import _box_mask, final_checkpoint
 
 BASE = dict(model_name="resnet20", batch_size=128, lr=0.1, weight_decay=0.0005, device="cpu")
@@ -183,10 +184,10 @@ def thesis_like(arm, seed):
 def test_gates_pass_and_the_main_claim_is_reproduced_when_cam_erasing_is_clearly_better():
     cfg = study.Config(**CFG)
     runs = fake_runs(cfg, thesis_like)
-    gates = study.gates(runs, cfg)
+    gates = verdict.gates(runs, cfg)
     assert [g.name for g in gates] == ["baseline fits", "baseline plateaued", "positive control", "CAM localises"]
     assert all(g.passed for g in gates)
-    claims = {c.id: c for c in study.claims(runs, cfg)}
+    claims = {c.id: c for c in verdict.claims(runs, cfg)}
     main = claims["02-cam-vs-random-erasing"]
     assert main.status == "reproduced" and main.n == 8 and main.source_value == -0.35 and main.ci[1] < 0
     d = [thesis_like("cam_erasing b_h=2", s) - thesis_like("random_erasing", s) for s in SEEDS]
@@ -202,15 +203,15 @@ def test_gates_pass_and_the_main_claim_is_reproduced_when_cam_erasing_is_clearly
 def test_a_failed_gate_makes_every_claim_uninformative(broken, gate):
     cfg = study.Config(**CFG)
     runs = fake_runs(cfg, thesis_like, **broken)
-    failed = [g.name for g in study.gates(runs, cfg) if not g.passed]
+    failed = [g.name for g in verdict.gates(runs, cfg) if not g.passed]
     assert failed == [gate]
-    assert {c.status for c in study.claims(runs, cfg)} == {"uninformative"}
+    assert {c.status for c in verdict.claims(runs, cfg)} == {"uninformative"}
 
 
 def test_positive_control_fails_when_random_erasing_does_not_beat_none():
     cfg = study.Config(**CFG)
     runs = fake_runs(cfg, lambda arm, s: 12.0 + 0.1 * math.sin(3 * s + len(arm)) if not arm.startswith("cam") else 11.0)
-    assert [g.name for g in study.gates(runs, cfg) if not g.passed] == ["positive control"]
+    assert [g.name for g in verdict.gates(runs, cfg) if not g.passed] == ["positive control"]
 
 
 def test_design_resolution_from_the_first_two_seeds():
@@ -218,32 +219,32 @@ def test_design_resolution_from_the_first_two_seeds():
     runs = fake_runs(cfg, thesis_like)
     d = [thesis_like("cam_erasing b_h=2", s) - thesis_like("random_erasing", s) for s in (0, 1)]
     sd = abs(d[0] - d[1]) / math.sqrt(2)
-    table = study.design_resolution(runs, cfg)["value"]
+    table = verdict.design_resolution(runs, cfg)["value"]
     assert table["seeds of the main comparison (fixed)"] == "8"
-    assert table["resolution with 8 seeds (80% power, points)"] == study.verdict.fmt_num(resolution(sd, 8))
+    assert table["resolution with 8 seeds (80% power, points)"] == verdict.fmt_num(resolution(sd, 8))
 
 
 def test_erase_ratio_claim_and_ks_distance():
-    assert study.ks_to_uniform(np.linspace(0.1, 0.3, 10001)) < 1e-3
-    assert study.ks_to_uniform(np.r_[np.zeros(90), np.ones(10)]) == pytest.approx(0.9)
+    assert verdict.ks_to_uniform(np.linspace(0.1, 0.3, 10001)) < 1e-3
+    assert verdict.ks_to_uniform(np.r_[np.zeros(90), np.ones(10)]) == pytest.approx(0.9)
     cfg = study.Config(**CFG)
     runs = fake_runs(cfg, thesis_like)
     ratios = study.erase_ratio_inputs(runs, study.Config(**{**CFG, "n_draws": 4000}))
     assert list(ratios) == ["Random Erasing", "Cutout", "Hide-and-Seek", "CAM erasing (b_h = 2)"]
     assert float(ratios["Cutout"].max()) <= 0.25 + 1e-6  # 16 x 16 of 32 x 32 at most
-    check = {c.id: c for c in study.claims(runs, cfg, ratios)}["02-erase-ratio-uniform"]
+    check = {c.id: c for c in verdict.claims(runs, cfg, ratios)}["02-erase-ratio-uniform"]
     assert check.status == "reproduced" and check.ours == "Random Erasing"
 
 
 def test_tables_read_the_stored_runs():
     cfg = study.Config(**CFG)
     runs = fake_runs(cfg, thesis_like)
-    t = study.comparison_table(runs, cfg)
+    t = verdict.comparison_table(runs, cfg)
     assert t.loc["Random Erasing", "thesis (resnet20, 300 epochs, 5 runs)"] == "6.75"
     assert t.loc["Cutout", "ours: test error %"].endswith("(n=3)")
     assert "b_h = 5" in study.sweep_table(runs, cfg).index and "CAM after training" in study.sweep_table(runs, cfg).index
     assert study.runs_table(runs).shape == (13, 8)
     curves = study.curves(runs, study.arm_groups(cfg)["main comparison"])
     assert set(curves.arm) == {"none", "Random Erasing", "CAM erasing, b_h = 2"} and (curves.seeds == 8).all()
-    dt = study.deletion_table(runs, cfg)
+    dt = verdict.deletion_table(runs, cfg)
     assert dt.loc["warm-up (end)", "images × runs"] == "50 × 8"

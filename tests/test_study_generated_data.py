@@ -106,7 +106,7 @@ def test_shared_runs_are_planned_once_and_unused_generator_is_left_out():
 
 @pytest.mark.parametrize("name, value, changes", [
     ("gan_epochs", 3, {"generator", "generated", "small_real+generated"}),
-    ("gan_width", 8, {"generator", "generated", "small_real+generated"}),
+    ("gan_width", 16, {"generator", "generated", "small_real+generated"}),
     ("generated_subset", 500, {"generated", "small_real+generated"}),
     ("real_subset", 2000, {"real", "bbb", "twin"}),  # the BNN part trains on the real subset too
     ("small_real_subset", 200, {"small_real+generated", "small_real"}),

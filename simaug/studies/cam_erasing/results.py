@@ -13,7 +13,6 @@ import pandas as pd
 import torch
 
 from ...augment import create_augment, erase_ratios
-from ...report import compare, fmt_interval, fmt_num
 from ...runstore import StoredRun
 from .config import THESIS, Config
 from .plan import AUGMENT_PARAMS, arm_of
@@ -93,34 +92,6 @@ def _pm(values: Sequence[float]) -> str:
     return f"{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f} (n={len(values)})"
 
 
-def paired(runs: Sequence[StoredRun], a: str, b: str):
-    """``compare(errors of a, errors of b)`` over the seeds both arms have (paired by seed)."""
-    got = by_arm(runs)
-    seeds = sorted(set(got.get(a, {})) & set(got.get(b, {})))
-    if not seeds:
-        return None
-    return compare(errors(runs, a, seeds), errors(runs, b, seeds), paired=True)
-
-
-def comparison_table(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
-    """The thesis' table beside ours: per method the thesis' error, ours (mean ± SD over
-    seeds) and CAM erasing minus the method, paired by seed, with its 95% CI."""
-    thesis = THESIS["methods"].get(config.model_name, {})
-    cam = main_cam(config)
-    rows = []
-    for arm in ["none", "random_erasing", "cutout", "hide_and_seek", "random_erasing_epoch0", cam]:
-        e = errors(runs, arm)
-        if not e:
-            continue
-        src = thesis.get("cam_erasing" if arm == cam else arm)
-        c = paired(runs, cam, arm) if arm != cam else None
-        diff = "—" if c is None else (f"{fmt_num(c.diff, 'points', sign=True)}" +
-                                      ("" if c.degenerate else f" (95% CI {fmt_interval(c.ci, 'points', sign=True)}, n={c.n})"))
-        rows.append({"method": title(arm), f"thesis ({config.model_name}, 300 epochs, 5 runs)": "—" if src is None else f"{src:.2f}",
-                     "ours: test error %": _pm(e), "CAM erasing minus this (paired)": diff})
-    return pd.DataFrame(rows).set_index("method")
-
-
 def sweep_table(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
     """The b_h sweep and the CAM source on ``sweep_seeds`` (one seed in the report design):
     our error beside the thesis' (ResNet-20); no verdict."""
@@ -142,28 +113,6 @@ def deletion_drops(run: StoredRun) -> tuple:
     """Per-image drops (points) of the true-class probability: (CAM box, random box)."""
     p = np.asarray(run.result.arrays["probe_p"], dtype=np.float64) * 100  # (N, 3)
     return p[:, 0] - p[:, 1], p[:, 0] - p[:, 2]
-
-
-def deletion_table(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
-    """The deletion test of the warm-up and the main arms' trained models, pooled over
-    seeds: mean true-class probability and its mean drop (points) when the CAM box or a
-    random box of the same size is set to 0, and the extra drop of the CAM box with its
-    spread over images and its 95% CI (images paired)."""
-    got = by_arm(runs)
-    rows = []
-    for arm in ["warm-up", "none", "random_erasing", main_cam(config)]:
-        rs = list(got.get(arm, {}).values())
-        if not rs:
-            continue
-        cam, rnd = (np.concatenate(v) for v in zip(*(deletion_drops(r) for r in rs)))
-        p0 = np.concatenate([np.asarray(r.result.arrays["probe_p"])[:, 0] for r in rs]) * 100
-        c = compare(cam, rnd, paired=True)
-        rows.append({"model": title(arm), "images × runs": f"{len(cam) // len(rs)} × {len(rs)}",
-                     "true-class prob. %": round(float(p0.mean()), 1), "drop, CAM box": round(float(cam.mean()), 2),
-                     "drop, random box": round(float(rnd.mean()), 2),
-                     "extra drop ± SD": f"{c.diff:.2f} ± {c.sd:.2f}",
-                     "95% CI": fmt_interval(c.ci, "points", sign=True)})
-    return pd.DataFrame(rows).set_index("model")
 
 
 def erase_ratio_inputs(runs: Sequence[StoredRun], config: Config) -> Dict[str, torch.Tensor]:

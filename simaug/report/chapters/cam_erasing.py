@@ -1,4 +1,5 @@
-"""Gates, the design's resolution and the claims of chapter 02, from stored runs.
+"""Chapter 02 in the report layer: paired tables, gates, the design's resolution and the claims,
+from the study's stored runs.
 
 Gates (a failed one makes every claim ``uninformative``):
 
@@ -25,10 +26,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...report import Gate, compare, fmt_num, judge_check, judge_effect, resolution
 from ...runstore import StoredRun
-from .config import NAME, THESIS, Config
-from .results import by_arm, deletion_drops, errors, main_cam, paired, title
+from ...studies.cam_erasing.config import NAME, THESIS, Config
+from ...studies.cam_erasing.results import _pm, by_arm, deletion_drops, errors, main_cam, title
+from ..compare import compare
+from ..format import fmt_interval, fmt_num
+from ..gates import Gate
+from ..judge import judge_check, judge_effect
+from ..resolution import resolution
 
 FIT_MIN = 95.0  # % final train accuracy of the none arm
 PLATEAU_EVALS = 3  # last test evaluations of the none arm ...
@@ -155,3 +160,52 @@ def claims(runs: Sequence[StoredRun], config: Config, ratios: Optional[Dict[str,
             "Kolmogorov-Smirnov distance of each method's erase ratios (p = 1) to the uniform distribution on their own "
             "range (0 = uniform): " + ", ".join(f"{k} {v:.3f}" for k, v in ks.items()), section=SECTION))
     return out
+
+def paired(runs: Sequence[StoredRun], a: str, b: str):
+    """``compare(errors of a, errors of b)`` over the seeds both arms have (paired by seed)."""
+    got = by_arm(runs)
+    seeds = sorted(set(got.get(a, {})) & set(got.get(b, {})))
+    if not seeds:
+        return None
+    return compare(errors(runs, a, seeds), errors(runs, b, seeds), paired=True)
+
+
+def comparison_table(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
+    """The thesis' table beside ours: per method the thesis' error, ours (mean ± SD over
+    seeds) and CAM erasing minus the method, paired by seed, with its 95% CI."""
+    thesis = THESIS["methods"].get(config.model_name, {})
+    cam = main_cam(config)
+    rows = []
+    for arm in ["none", "random_erasing", "cutout", "hide_and_seek", "random_erasing_epoch0", cam]:
+        e = errors(runs, arm)
+        if not e:
+            continue
+        src = thesis.get("cam_erasing" if arm == cam else arm)
+        c = paired(runs, cam, arm) if arm != cam else None
+        diff = "—" if c is None else (f"{fmt_num(c.diff, 'points', sign=True)}" +
+                                      ("" if c.degenerate else f" (95% CI {fmt_interval(c.ci, 'points', sign=True)}, n={c.n})"))
+        rows.append({"method": title(arm), f"thesis ({config.model_name}, 300 epochs, 5 runs)": "—" if src is None else f"{src:.2f}",
+                     "ours: test error %": _pm(e), "CAM erasing minus this (paired)": diff})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def deletion_table(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
+    """The deletion test of the warm-up and the main arms' trained models, pooled over
+    seeds: mean true-class probability and its mean drop (points) when the CAM box or a
+    random box of the same size is set to 0, and the extra drop of the CAM box with its
+    spread over images and its 95% CI (images paired)."""
+    got = by_arm(runs)
+    rows = []
+    for arm in ["warm-up", "none", "random_erasing", main_cam(config)]:
+        rs = list(got.get(arm, {}).values())
+        if not rs:
+            continue
+        cam, rnd = (np.concatenate(v) for v in zip(*(deletion_drops(r) for r in rs)))
+        p0 = np.concatenate([np.asarray(r.result.arrays["probe_p"])[:, 0] for r in rs]) * 100
+        c = compare(cam, rnd, paired=True)
+        rows.append({"model": title(arm), "images × runs": f"{len(cam) // len(rs)} × {len(rs)}",
+                     "true-class prob. %": round(float(p0.mean()), 1), "drop, CAM box": round(float(cam.mean()), 2),
+                     "drop, random box": round(float(rnd.mean()), 2),
+                     "extra drop ± SD": f"{c.diff:.2f} ± {c.sd:.2f}",
+                     "95% CI": fmt_interval(c.ci, "points", sign=True)})
+    return pd.DataFrame(rows).set_index("model")
