@@ -1,6 +1,6 @@
 """The chapter-03 study (generated vs real data, Bayes by Backprop, calibration): plan invariants,
 config checks, tiny executes (the generator run, a run regenerating its samples, a BNN run), and
-the gate / claim logic on synthetic stored runs."""
+the gate / claim logic (simaug.report.chapters.generated_data) on synthetic stored runs."""
 import math
 from collections import Counter
 from pathlib import Path
@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from simaug.report import compare
+from simaug.report.chapters import generated_data as verdict
 from simaug.run.params import read_parameters
 from simaug.run.profiles import profile_params
 from simaug.runstore import RunResult, StoredRun, spec_key
@@ -248,9 +249,9 @@ def test_claims_on_synthetic_runs():
     cfg = report_like()
     ece = lambda a: (0.03 + 0.002 * a.seed) if "0.0005" in a.arm else (0.05 + 0.001 * a.seed)  # noqa: E731
     res = study.Results(cfg, synthetic(cfg, accuracies(), ece, temperature=0.8))
-    gates = res.gates()
+    gates = verdict.gates(res)
     assert all(g.passed for g in gates.values()), [g.summary() for g in gates.values()]
-    claims = {c.id: c for c in res.claims()}
+    claims = {c.id: c for c in verdict.claims(res)}
     # a resolved 25-point gap is far outside ±5 points: contradicted, with the paired difference as ours
     c = claims["03-generated-vs-real"]
     assert c.status == "contradicted" and c.ours == pytest.approx(-25.0, abs=0.5) and c.n == 5
@@ -261,7 +262,7 @@ def test_claims_on_synthetic_runs():
     over = claims["03-networks-overconfident"]  # T = 0.8 < 1: under-confident, the opposite of Guo et al.
     assert over.status == "below_resolution" and "under-confident" in over.reason  # zero spread: no interval
     # the comparisons table holds the same paired difference as compare()
-    table = res.comparisons()
+    table = verdict.comparisons(res)
     assert table.loc["test accuracy: generated − real", "n"] == 5
     direct = compare(res.values("sources", "generated", "test_acc"), res.values("sources", "real", "test_acc"))
     assert direct.diff == pytest.approx(c.ours) and table.loc["test accuracy: generated − real", "difference"].startswith("−2")
@@ -270,8 +271,8 @@ def test_claims_on_synthetic_runs():
 def test_a_failed_generator_gate_makes_every_generated_data_claim_uninformative():
     cfg = report_like()
     res = study.Results(cfg, synthetic(cfg, accuracies(gen=0.12)))
-    assert not res.gates()["generator"].passed and res.gates()["generator"].measured == pytest.approx(12.0, abs=0.1)
-    claims = {c.id: c for c in res.claims()}
+    assert not verdict.gates(res)["generator"].passed and verdict.gates(res)["generator"].measured == pytest.approx(12.0, abs=0.1)
+    claims = {c.id: c for c in verdict.claims(res)}
     for cid in ("03-generated-vs-real", "03-generated-augments-small-real", "03-bnn-collapse-generated"):
         assert claims[cid].status == "uninformative" and "generator" in claims[cid].reason
     assert claims["03-bnn-collapse-real"].status == "reproduced"  # real-data claims keep their status
@@ -280,9 +281,9 @@ def test_a_failed_generator_gate_makes_every_generated_data_claim_uninformative(
 def test_weights_of_another_generator_fail_the_same_data_gate():
     cfg = report_like()
     res = study.Results(cfg, synthetic(cfg, accuracies(), sha="other"))
-    g = res.gates()["same_data"]
+    g = verdict.gates(res)["same_data"]
     assert not g.passed and g.measured == "0 of 16 runs"  # 5 + 5 source runs, 3 + 3 BNN runs on generated images
-    assert {c.id: c.status for c in res.claims()}["03-generated-vs-real"] == "uninformative"
+    assert {c.id: c.status for c in verdict.claims(res)}["03-generated-vs-real"] == "uninformative"
 
 
 def test_small_test_set_fails_the_calibration_gate_and_figure_inputs():
@@ -292,7 +293,7 @@ def test_small_test_set_fails_the_calibration_gate_and_figure_inputs():
         if r.spec["kind"] == "classifier":
             r.result.metrics["n_test"] = 1000
     res = study.Results(cfg, runs)
-    claims = {c.id: c.status for c in res.claims()}
+    claims = {c.id: c.status for c in verdict.claims(res)}
     assert claims["03-weight-decay-lowers-ece"] == claims["03-temperature-scaling-lowers-ece"] == "uninformative"
     tables, rows, cols = res.reliability_panels()
     assert len(rows) == 2 and cols == [S.bnn_arm("real", "deterministic"), S.bnn_arm("real", "bbb"), "weight decay 0",

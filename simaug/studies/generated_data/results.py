@@ -1,33 +1,25 @@
-"""Chapter 03's tables, figure inputs, gates and claims, computed from stored runs only.
+"""Chapter 03's tables, figure inputs and claim inputs, computed from stored runs only (the gates
+and claims are computed from them in :mod:`simaug.report.chapters.generated_data`).
 
     res = Results(config, runs)     # runs = session.runs(): every planned run
-    res.summary(); res.comparisons(); res.gates(); res.claims()
+    res.summary(); res.pairs(); res.reliability_panels()
 
 Units: accuracies, ECE and over-confidence in percent (differences in points); NLL in nats;
 T is the fitted temperature (T > 1: the net was over-confident, T < 1: under-confident).
 """
 from __future__ import annotations
 
-import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
-from ...report import Gate, compare, judge_check, judge_effect, resolution
-from ...report.format import fmt_interval, fmt_num
 from ...runstore import StoredRun, spec_key
 from .config import Config
-from .specs import NAME, Arm, arms, bnn_arm, generator_spec, uses_generator, wd_arm
+from .specs import Arm, arms, bnn_arm, generator_spec, uses_generator, wd_arm
 
 REPORT = {"generated": 91.06, "real": 94.92, "bnn_generated": 19.56}  # the student report's test accuracies (%)
-CHANCE = 10.0  # % on ten balanced classes
-GENERATOR_GATE = 30.0  # % real-test accuracy a classifier trained on the samples must reach (issue 15)
-BASELINE_GATE = 40.0  # % the deterministic baseline of a comparison must reach (4x chance)
-GAP_MARGIN = 5.0  # points: "close to real" = the generated-minus-real gap lies within ±5 points
-FULL_TEST = 10_000  # images of the CIFAR-10 test set
 PERCENT = ("train_acc", "test_acc", "ece", "ece_ts", "overconfidence", "overconfidence_ts")
-SECTION = "verdict"
 
 
 class Results:
@@ -104,20 +96,9 @@ class Results:
             "weights sha256": m["generator_sha256"][:16] + "…",
         }})
 
-    def comparisons(self) -> pd.DataFrame:
-        """Every paired comparison of the chapter with its 95% CI, p and the difference the
-        design resolves at 80% power (NaN: fewer than two seeds)."""
-        rows = []
-        for label, a, b, unit in self._pairs():
-            c = compare(a, b, paired=True)
-            res = resolution(c.sd, c.n) if c.n > 1 and not math.isnan(c.sd) and c.sd > 0 else math.nan
-            rows.append({"comparison": label, "difference": fmt_num(c.diff, unit, sign=True),
-                         "95% CI": fmt_interval(None if c.degenerate else c.ci, unit, sign=True), "n": c.n,
-                         "p": "n/a" if c.degenerate else f"{c.p:.3g}", "resolves (80% power)": fmt_num(res, unit)})
-        return pd.DataFrame(rows).set_index("comparison")
-
-    def _pairs(self):
-        """(label, a, b, unit): a − b paired by seed."""
+    def pairs(self) -> List[Tuple[str, List[float], List[float], str]]:
+        """Every paired comparison of the chapter as ``(label, a, b, unit)``: ``a − b`` per seed
+        (same seed order in both), accuracies and ECE in points."""
         cfg, out = self.config, []
         acc = lambda part, arm: self.values(part, arm, "test_acc")  # noqa: E731
         for a, b in (("generated", "real"), ("small_real+generated", "small_real")):
@@ -131,12 +112,13 @@ class Results:
             out.append((f"ECE: {wd_arm(wds[-1])} − {wd_arm(wds[0])}", self.values("calibration", wd_arm(wds[-1]), "ece"),
                         self.values("calibration", wd_arm(wds[0]), "ece"), "points"))
         if wds:
-            before, after, temps = self._calibration_pairs()
+            before, after, temps = self.calibration_pairs()
             out.append(("ECE: after − before temperature scaling (calibration runs)", after, before, "points"))
             out.append(("fitted temperature T − 1 (calibration runs)", temps, [1.0] * len(temps), ""))
         return out
 
-    def _calibration_pairs(self):
+    def calibration_pairs(self) -> Tuple[List[float], List[float], List[float]]:
+        """ECE before, ECE after temperature scaling and T of every calibration net (arm, then seed order)."""
         f = self.frame()
         c = f[f.part == "calibration"].sort_values(["arm", "seed"])
         return c.ece.tolist(), c.ece_ts.tolist(), c.temperature.tolist()
@@ -230,100 +212,31 @@ class Results:
                                          "out": arr["entropy_hist"][i + 1], "auroc": r.metrics[f"auroc_entropy_{i}"]}
         return panels, list(self.ood_sets), cols
 
-    # -- gates and claims --------------------------------------------------------------------
-    def gates(self) -> Dict[str, Gate]:
-        """The checks without which the chapter's comparisons mean nothing (measured values inside)."""
-        g: Dict[str, Gate] = {}
-        gen_acc = self.values("sources", "generated", "test_acc") if self.has("sources", "generated") else \
-            self.values("bnn", bnn_arm("generated", "deterministic"), "test_acc") if "generated" in self.config.bnn_sources else []
-        g["generator"] = Gate.at_least(
-            "generator's samples train a classifier", float(np.mean(gen_acc)) if gen_acc else math.nan, GENERATOR_GATE,
-            "mean real-test accuracy of the classifiers trained on generated images only (chance 10%)", unit="%")
-        users = [(a, r) for a, r in self.arms if uses_generator(a.spec)]
-        stored = self.generator.metrics["generator_sha256"] if self.generator else None
-        same = sum(r.metrics.get("generator_sha256") == stored for _, r in users)
-        g["same_data"] = Gate("same generated data", "every run on generated images used the stored generator's weights "
-                              "(sha256 of its weights equals the generator run's)", f"{same} of {len(users)} runs",
-                              "all", bool(users) and same == len(users) and stored is not None,
-                              detail=f"{same} of {len(users)} runs used the stored generator's weights (needs all)")
-        if self.has("sources", "real"):
-            real = self.values("sources", "real", "test_acc")
-            g["real_baseline"] = Gate.at_least("real-data baseline learns", float(np.mean(real)), BASELINE_GATE,
-                                               "mean test accuracy of the classifiers trained on the real subset", unit="%")
-        for src in self.config.bnn_sources:
-            det = self.values("bnn", bnn_arm(src, "deterministic"), "test_acc")
-            g[f"bnn_baseline_{src}"] = Gate.at_least(f"deterministic twin learns ({src} images)", float(np.mean(det)),
-                                                     BASELINE_GATE, "mean test accuracy of the BNN's deterministic twin", unit="%")
-        cal = [r for a, r in self.arms if a.part == "calibration"]
-        if cal:
-            n = min(int(r.metrics["n_test"]) for r in cal)
-            g["full_test"] = Gate("ECE on the full test set", "test images behind each calibration net's ECE (the earlier "
-                                  "design measured it on 1,000)", n, FULL_TEST, n >= FULL_TEST, "images",
-                                  f"{n:,} test images (needs {FULL_TEST:,})")
-        return g
+    # -- claim inputs --------------------------------------------------------------------------
+    def generated_accuracy(self) -> List[float]:
+        """Real-test accuracies (%) of the classifiers trained on generated images only: the
+        ``generated`` source, else the BNN part's deterministic twin on generated images."""
+        if self.has("sources", "generated"):
+            return self.values("sources", "generated", "test_acc")
+        if "generated" in self.config.bnn_sources:
+            return self.values("bnn", bnn_arm("generated", "deterministic"), "test_acc")
+        return []
 
-    def _scale(self, part: str, arm: str) -> str:
+    def generator_consistency(self) -> Tuple[int, int, bool]:
+        """``(runs that used the stored generator's weights, runs on generated images, stored)``."""
+        users = [r for a, r in self.arms if uses_generator(a.spec)]
+        stored = self.generator.metrics["generator_sha256"] if self.generator else None
+        same = sum(r.metrics.get("generator_sha256") == stored for r in users)
+        return same, len(users), stored is not None
+
+    def min_calibration_test_images(self) -> Optional[int]:
+        cal = [r for a, r in self.arms if a.part == "calibration"]
+        return min(int(r.metrics["n_test"]) for r in cal) if cal else None
+
+    def scale(self, part: str, arm: str) -> str:
+        """The scale a claim on ``(part, arm)`` was measured at, in words."""
         a, r = next((a, r) for a, r in self.arms if a.part == part and a.arm == arm)
         n = len([1 for b, _ in self.arms if b.part == part and b.arm == arm])
         t = a.spec["train"]
         return (f"{a.spec['model']}, {int(r.metrics['n_train']):,} training images, {t['epochs']} epochs "
                 f"({t['optimizer']}, flip + crop), {int(r.metrics['n_test']):,} test images, n={n} seeds")
-
-    def claims(self) -> list:
-        """The report's claims (and the Guo et al. statements it relies on), each with a status."""
-        g, cfg, out = self.gates(), self.config, []
-        gen_gates = [g["generator"], g["same_data"]]
-        if self.has("sources", "generated") and self.has("sources", "real"):
-            c = compare(self.values("sources", "generated", "test_acc"), self.values("sources", "real", "test_acc"))
-            out.append(judge_effect(
-                NAME, "03-generated-vs-real",
-                "Training on generated images comes close to training on real ones (91.06% vs 94.92% on the same real test set).",
-                REPORT["generated"] - REPORT["real"], c, self._scale("sources", "generated"),
-                gates=gen_gates + [g["real_baseline"]], margin=GAP_MARGIN, section=SECTION, unit="points",
-                note=f"“close” = the generated-minus-real gap lies within ±{GAP_MARGIN:g} points"))
-        if self.has("sources", "small_real+generated") and self.has("sources", "small_real"):
-            c = compare(self.values("sources", "small_real+generated", "test_acc"), self.values("sources", "small_real", "test_acc"))
-            out.append(judge_effect(
-                NAME, "03-generated-augments-small-real",
-                "Generated images can augment a data set: adding them to a small real training set raises test accuracy (the report's question).",
-                None, c, self._scale("sources", "small_real+generated"), gates=gen_gates, direction=+1, section=SECTION,
-                unit="points"))
-        for src in cfg.bnn_sources:
-            out.append(self._bnn_claim(src, g))
-        wds = sorted(cfg.calibration_weight_decays)
-        if len(wds) >= 2:
-            hi, lo = wd_arm(wds[-1]), wd_arm(wds[0])
-            c = compare(self.values("calibration", hi, "ece"), self.values("calibration", lo, "ece"))
-            out.append(judge_effect(NAME, "03-weight-decay-lowers-ece",
-                                    "More weight decay gives better-calibrated networks: a lower ECE (Guo et al., 2017, Fig. 2).",
-                                    None, c, self._scale("calibration", hi), gates=[g["full_test"]], direction=-1,
-                                    section=SECTION, unit="points"))
-        if wds:
-            before, after, temps = self._calibration_pairs()
-            scale = self._scale("calibration", wd_arm(wds[0])).rsplit(", n=", 1)[0] + f", n={len(temps)} nets"
-            out.append(judge_effect(NAME, "03-temperature-scaling-lowers-ece",
-                                    "Temperature scaling lowers the ECE (Guo et al., 2017, Table 1).", None,
-                                    compare(after, before), scale, gates=[g["full_test"]], direction=-1, section=SECTION,
-                                    unit="points"))
-            c = compare(temps, [1.0] * len(temps))
-            out.append(judge_effect(NAME, "03-networks-overconfident",
-                                    "Modern networks are over-confident, so the fitted temperature exceeds 1 (Guo et al., 2017).",
-                                    None, c, scale, gates=[g["full_test"]], direction=+1, section=SECTION,
-                                    note=f"ours is T − 1, mean T {np.mean(temps):.3f}: "
-                                         + ("T > 1 means over-confident" if np.mean(temps) > 1 else "T < 1 means under-confident")))
-        return out
-
-    def _bnn_claim(self, src: str, g: Dict[str, Gate]):
-        bbb, det = self.values("bnn", bnn_arm(src, "bbb"), "test_acc"), self.values("bnn", bnn_arm(src, "deterministic"), "test_acc")
-        c = compare(bbb, det)
-        half = [CHANCE + (d - CHANCE) / 2 for d in det]  # halfway between chance and the deterministic twin
-        below = [b < h for b, h in zip(bbb, half)]
-        holds = True if all(below) else False if not any(below) else None
-        gates = [g[f"bnn_baseline_{src}"]] + ([g["generator"], g["same_data"]] if src == "generated" else [])
-        reason = (f"Bayes by Backprop reaches {np.mean(bbb):.2f}% against {np.mean(det):.2f}% for its deterministic twin "
-                  f"(paired difference {fmt_num(c.diff, 'points', sign=True)}, 95% CI {fmt_interval(None if c.degenerate else c.ci, 'points', sign=True)}); "
-                  f"{sum(below)} of {len(below)} seeds fall below halfway between chance and the twin, the collapse criterion")
-        return judge_check(NAME, f"03-bnn-collapse-{src}",
-                           "A Bayesian neural network trained on the same images collapses: 19.56% against 91.06% for the deterministic net.",
-                           REPORT["bnn_generated"], float(np.mean(bbb)), holds, self._scale("bnn", bnn_arm(src, "bbb")), reason,
-                           gates=gates, section=SECTION, n=len(bbb), unit="%")
