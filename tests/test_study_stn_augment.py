@@ -1,6 +1,6 @@
 """The study of chapter 01 (simaug.studies.stn_augment): plan invariants, config checks, the
 arms' stage-3 callbacks and stage-2 cache, one tiny execute of each kind, and the gates and
-claims on synthetic stored runs."""
+claims (simaug.report.chapters.stn_augment) on synthetic stored runs."""
 import math
 
 import matplotlib
@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from simaug.report.chapters import stn_augment as verdict  # noqa: E402
 from simaug.runstore import RunResult, StoredRun, spec_key  # noqa: E402
 from simaug.stn import (RandomAffineCallback, STNAugmentCallback, STNResult, arm_config, build_stn,  # noqa: E402
                         list_arms)
@@ -191,10 +192,10 @@ def by_id(claims):
 
 def test_paper_like_outcome_no_gain_reproduced_identity_stays_and_d_claim_uninformative():
     runs = synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR, "bounded": RA})
-    g = study.gates(runs)
+    g = verdict.gates(runs)
     assert g["positive_control"].passed and g["stage1"].passed
     assert not g["d_paper"].passed and g["d_paper"].measured == pytest.approx(0.0, abs=1e-12)
-    c = by_id(study.claims(runs))
+    c = by_id(verdict.claims(runs))
     assert set(c) == {"01-no-gain", "01-d-rises-g-falls", "01-g-identity", "01-remedy-bounded"}
     assert c["01-no-gain"].status == "reproduced" and c["01-no-gain"].kind == "equivalence"
     assert c["01-no-gain"].ours == pytest.approx(100 * np.mean(np.subtract(NEAR, BASE)))
@@ -206,41 +207,41 @@ def test_paper_like_outcome_no_gain_reproduced_identity_stays_and_d_claim_uninfo
 
 def test_failed_positive_control_or_stage1_makes_every_claim_uninformative():
     runs = synthetic({"baseline": BASE, "random_affine": NEAR, "paper": NEAR})
-    assert not study.gates(runs)["positive_control"].passed
-    assert {c.status for c in study.claims(runs)} == {"uninformative"}
+    assert not verdict.gates(runs)["positive_control"].passed
+    assert {c.status for c in verdict.claims(runs)} == {"uninformative"}
     runs = synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR}, stage1_train=0.9)
-    g = study.gates(runs)["stage1"]
+    g = verdict.gates(runs)["stage1"]
     assert not g.passed and g.measured == pytest.approx(90.0)
-    assert {c.status for c in study.claims(runs)} == {"uninformative"}
+    assert {c.status for c in verdict.claims(runs)} == {"uninformative"}
     runs = synthetic({"baseline": BASE, "paper": NEAR})  # no positive control run: not a pass
-    assert not study.gates(runs)["positive_control"].passed
+    assert not verdict.gates(runs)["positive_control"].passed
 
 
 def test_resolved_gain_contradicts_no_gain_and_learning_d_decides_the_fig2_claim():
     gain = [a + 0.03 + 0.001 * i for i, a in enumerate(BASE)]
     runs = synthetic({"baseline": BASE, "random_affine": RA, "paper": gain}, d=(1.0, 1.3), g=(-0.2, -0.6))
-    c = by_id(study.claims(runs))
+    c = by_id(verdict.claims(runs))
     assert c["01-no-gain"].status == "contradicted"
-    d = study.gates(runs)["d_paper"]
+    d = verdict.gates(runs)["d_paper"]
     assert d.passed and d.measured == pytest.approx(LN4 - 1.0)  # D starts far from 2 ln 2 (its first rolling mean)
 
 
 def test_fig2_claim_holds_when_d_rises_and_g_falls_in_every_seed():
     runs = synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR}, d=(1.0, 1.3), g=(-0.2, -0.6))
     # identical curves in every seed have zero spread: no interval, so the check cannot decide
-    assert by_id(study.claims(runs))["01-d-rises-g-falls"].status == "below_resolution"
+    assert by_id(verdict.claims(runs))["01-d-rises-g-falls"].status == "below_resolution"
     for i, r in enumerate(results.arm_runs(runs, "paper")):  # per-seed differences: now an interval
         r.result.tables["stage2"] = stage2_table(1.0 - 0.01 * i, 1.3 + 0.02 * i, -0.2, -0.6 - 0.01 * i)
-    assert by_id(study.claims(runs))["01-d-rises-g-falls"].status == "reproduced"
+    assert by_id(verdict.claims(runs))["01-d-rises-g-falls"].status == "reproduced"
     for i, r in enumerate(results.arm_runs(runs, "paper")):  # D's loss falls: the opposite of Fig. 2
         r.result.tables["stage2"] = stage2_table(1.3 + 0.02 * i, 1.0 - 0.01 * i, -0.2, -0.6 - 0.01 * i)
-    assert by_id(study.claims(runs))["01-d-rises-g-falls"].status == "contradicted"
+    assert by_id(verdict.claims(runs))["01-d-rises-g-falls"].status == "contradicted"
 
 
 def test_identity_claim_wording_follows_the_measured_distance():
-    c = by_id(study.claims(synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR}, theta=0.01, theta_peak=0.3)))
+    c = by_id(verdict.claims(synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR}, theta=0.01, theta_peak=0.3)))
     assert c["01-g-identity"].status == "reproduced" and "returns to it" in c["01-g-identity"].reason
-    c = by_id(study.claims(synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR}, theta=0.2)))
+    c = by_id(verdict.claims(synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR}, theta=0.2)))
     assert c["01-g-identity"].status == "contradicted" and c["01-g-identity"].ours == pytest.approx(0.2)
 
 
@@ -255,7 +256,7 @@ def test_tables_and_figures_from_synthetic_runs():
     from simaug.plots import stn as stn_plots
 
     runs = synthetic({"baseline": BASE, "random_affine": RA, "paper": NEAR, "no_disc": RA})
-    t = study.results_table(runs)
+    t = verdict.results_table(runs)
     assert list(t.index) == ["baseline", "random_affine", "paper", "no_disc"]
     assert t.loc["baseline", "paper (Table 1)"] == "0.8736" and t.loc["no_disc", "D's held-out loss (nats)"] == "–"
     assert t.loc["random_affine", "Δ vs baseline (points, 95% CI)"].startswith("+3.05")

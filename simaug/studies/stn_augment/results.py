@@ -1,7 +1,8 @@
 """What chapter 01 shows, computed from stored runs: per-arm finals, the stage-1 and stage-2
-histories, Fig. 3's snapshots, the discriminator's trajectory and the table next to the paper's.
+histories, Fig. 3's snapshots and the discriminator's trajectory. The comparisons (the table
+next to the paper's, gates, claims) are computed in :mod:`simaug.report.chapters.stn_augment`.
 
-Accuracies are fractions in the stored metrics and **points** (x100) in comparisons.
+Accuracies are fractions in the stored metrics and **points** (x100) where arms are compared.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import pandas as pd
 import torch
 
-from ...report import compare, fmt_interval, fmt_num
 from ...runstore import StoredRun
 from ...stn import STNSnapshots
 from .execution import load_data
@@ -125,43 +125,6 @@ def discriminator_table(runs: Sequence[StoredRun]) -> pd.DataFrame:
                    "largest |loss - 2 ln 2|": sum(d_departure(h) for h in hs) / len(hs),
                    "end, 1,000 held-out images": sum(r.metrics["d_loss_heldout"] for r in rs) / len(rs)}
     return pd.DataFrame(rows).T.rename_axis("arm (D's held-out loss, nats; 2 ln 2 = 1.3863)").round(4)
-
-
-# -- the table next to the paper's -------------------------------------------------------------------
-def _pm(v: Sequence[float]) -> str:
-    v = list(v)
-    if len(v) < 2:
-        return f"{v[0]:.2f} (n=1)"
-    m = sum(v) / len(v)
-    s = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
-    return f"{m:.2f} ± {s:.2f} (n={len(v)})"
-
-
-def _diff(a: Sequence[float], b: Sequence[float]) -> str:
-    c = compare(a, b, paired=True)
-    if c.degenerate:
-        return f"{fmt_num(c.diff, sign=True)} (no interval: {c.note})"
-    return f"{fmt_num(c.diff, sign=True)} [{fmt_interval(c.ci, sign=True)}]"
-
-
-def results_table(runs: Sequence[StoredRun]) -> pd.DataFrame:
-    """One row per arm: the paper's number, our test accuracy, paired differences (95% CI) to
-    the baseline and to random affine, and what G learned (1,000 held-out images)."""
-    f = finals(runs).set_index(["arm", "seed"])
-    all_arms = arms(runs)
-    rows = {}
-    for a in all_arms:
-        ours = points(runs, a)
-        row = {"paper (Table 1)": f"{PAPER[a]:.4f}" if a in PAPER else "–", "test accuracy (%)": _pm(ours)}
-        for ref in ("baseline", "random_affine"):
-            row[f"Δ vs {ref} (points, 95% CI)"] = _diff(ours, points(runs, ref)) if ref in all_arms and ref != a else "–"
-        g = f.loc[a]
-        for col, label, digits in (("g_theta_dist", "final |θ - I|_F", 3), ("g_frac_near_identity", "near identity (share)", 2),
-                                   ("g_entropy_gain", "entropy gain (bits)", 3), ("g_acc_aug", "C's accuracy on G(x)", 3),
-                                   ("d_loss_heldout", "D's held-out loss (nats)", 4)):
-            row[label] = f"{g[col].mean():.{digits}f}" if col in g and g[col].notna().all() else "–"
-        rows[a] = row
-    return pd.DataFrame(rows).T.rename_axis("arm")
 
 
 def scale(runs: Sequence[StoredRun]) -> str:

@@ -1,4 +1,5 @@
-"""Gates and claims of chapter 01, through ``simaug.report``.
+"""Chapter 01 in the report layer: the table next to the paper's, the gates and the claims,
+from the stored runs of :mod:`simaug.studies.stn_augment`.
 
 Gates (each claim lists the ones it depends on; a failed gate makes it ``uninformative``):
 
@@ -18,13 +19,21 @@ remedy that was run (it should turn the learned augmentation into a gain over th
 """
 from __future__ import annotations
 
+import math
 from typing import Dict, List, Sequence
 
-from ...report import Claim, Gate, compare, fmt_num, judge_check, judge_effect
+import pandas as pd
+
 from ...runstore import StoredRun
 from ...stn.diagnostics import NEAR_IDENTITY
-from .config import NAME
-from .results import arm_runs, arms, d_departure, points, quarter_means, scale, stage1_runs
+from ...studies.stn_augment.config import NAME
+from ...studies.stn_augment.results import (PAPER, arm_runs, arms, d_departure, finals, points, quarter_means, scale,
+                                            stage1_runs)
+from ..claims import Claim
+from ..compare import compare
+from ..format import fmt_interval, fmt_num
+from ..gates import Gate
+from ..judge import judge_check, judge_effect
 
 STAGE1_TRAIN_ACC = 95.0  # % : the design's stage-1 target
 D_DEPARTURE = 0.05  # nats from 2 ln 2
@@ -134,6 +143,43 @@ def _remedy(runs, arm, g, sc) -> Claim:
         note += f"; against random affine of the same box {fmt_num(c.diff, 'points', sign=True)} ({_ci(c)})"
     return judge_effect(NAME, f"01-remedy-{arm.replace('_', '-')}", claim, "suggested, no number",
                         compare(ours, points(runs, "baseline")), sc, gates=g, section="verdict", unit="points", note=note)
+
+
+# -- the table next to the paper's -------------------------------------------------------------------
+def _pm(v: Sequence[float]) -> str:
+    v = list(v)
+    if len(v) < 2:
+        return f"{v[0]:.2f} (n=1)"
+    m = sum(v) / len(v)
+    s = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
+    return f"{m:.2f} ± {s:.2f} (n={len(v)})"
+
+
+def _diff(a: Sequence[float], b: Sequence[float]) -> str:
+    c = compare(a, b, paired=True)
+    if c.degenerate:
+        return f"{fmt_num(c.diff, sign=True)} (no interval: {c.note})"
+    return f"{fmt_num(c.diff, sign=True)} [{fmt_interval(c.ci, sign=True)}]"
+
+
+def results_table(runs: Sequence[StoredRun]) -> pd.DataFrame:
+    """One row per arm: the paper's number, our test accuracy, paired differences (95% CI) to
+    the baseline and to random affine, and what G learned (1,000 held-out images)."""
+    f = finals(runs).set_index(["arm", "seed"])
+    all_arms = arms(runs)
+    rows = {}
+    for a in all_arms:
+        ours = points(runs, a)
+        row = {"paper (Table 1)": f"{PAPER[a]:.4f}" if a in PAPER else "–", "test accuracy (%)": _pm(ours)}
+        for ref in ("baseline", "random_affine"):
+            row[f"Δ vs {ref} (points, 95% CI)"] = _diff(ours, points(runs, ref)) if ref in all_arms and ref != a else "–"
+        g = f.loc[a]
+        for col, label, digits in (("g_theta_dist", "final |θ - I|_F", 3), ("g_frac_near_identity", "near identity (share)", 2),
+                                   ("g_entropy_gain", "entropy gain (bits)", 3), ("g_acc_aug", "C's accuracy on G(x)", 3),
+                                   ("d_loss_heldout", "D's held-out loss (nats)", 4)):
+            row[label] = f"{g[col].mean():.{digits}f}" if col in g and g[col].notna().all() else "–"
+        rows[a] = row
+    return pd.DataFrame(rows).T.rename_axis("arm")
 
 
 def claims(runs: Sequence[StoredRun]) -> List[Claim]:
