@@ -6,6 +6,8 @@
     python -m simaug data fetch cifar10            # online machines only
     python -m simaug run 04 --profile smoke -p epochs 2
     python -m simaug run all --profile published   # each notebook at the profile the book shows
+    python -m simaug runs status 02 --profile report --json
+    python -m simaug runs verify 04 --profile paper --sample 1
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import argparse
 import sys
 from typing import List, Optional
 
+from . import data
+from .run import commands
+
 
 def _data(args) -> int:
-    from . import data
-
     if args.action == "list":
         for name in data.list_datasets():
             try:
@@ -49,8 +52,6 @@ def _data(args) -> int:
 
 
 def _run(args) -> int:
-    from .run import commands
-
     return commands.run(args) if args.command == "run" else commands.runs(args)
 
 
@@ -63,9 +64,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "or cache there is replaced or rebuilt); verify: re-hash the archive and the cache")
     d.add_argument("name", nargs="?", help="a data set with archive sources, e.g. cifar10 (see `data list`)")
     d.add_argument("path", nargs="?", help="import: the local archive, e.g. ../shared/datasets/cifar10-jpeg.zip")
-    from .run.commands import add_parsers
-
-    add_parsers(sub)  # run, runs
+    commands.add_parsers(sub)  # run, runs
     args = ap.parse_args(argv)
     try:
         return _data(args) if args.command == "data" else _run(args)

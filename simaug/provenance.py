@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterable, Optional
 import torch
 
 from .data.paths import REPO_ROOT
+from .precision import bf16_support
 
 PACKAGES = ("simaug", "torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill")
 
@@ -43,8 +44,6 @@ def package_versions(names: Iterable[str] = PACKAGES) -> Dict[str, str]:
 
 def device_info() -> Dict[str, Any]:
     """Platform, CPU, threads, and whether the CPU (and the GPU, if any) computes bf16 natively."""
-    from .precision import bf16_support
-
     cpu_bf16 = bf16_support("cpu")
     info: Dict[str, Any] = {"platform": platform.platform(), "cpu": platform.processor() or platform.machine(),
                             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),

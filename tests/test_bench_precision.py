@@ -16,10 +16,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::simaug.precision.EmulatedBf16Wa
 
 def test_rounds_alternate_and_record_the_load():
     calls = []
-    fns = {"a": lambda: (calls.append("a"), (10, 2.0))[1], "b": lambda: (calls.append("b"), (10, 1.0))[1]}
+    fns = {"a": lambda: (calls.append("a"), (10, 2.0, 2.0))[1], "b": lambda: (calls.append("b"), (10, 1.0, 1.0))[1]}
     out = alternating_rounds(fns, rounds=3, warmup=True)
     assert calls == ["a", "b"] * 4  # one warm-up call each, then a, b per round
-    assert [r["images_per_s"] for r in out["a"]] == [5.0] * 3
+    assert [r["images_per_s"] for r in out["a"]] == [r["images_per_cpu_s"] for r in out["a"]] == [5.0] * 3
     assert all(isinstance(r["load_1min"], float) for r in out["a"] + out["b"])
     s = ratio_summary(out["b"], out["a"])
     assert s["median"] == s["min"] == s["max"] == 2.0 and s["per_round"] == [2.0] * 3
@@ -39,8 +39,8 @@ def test_pure_forward_backward_counts_images_and_runs_at_its_precision():
         lambda m, a: seen.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else a[0].dtype))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     x, y = torch.rand(6, 3, 8, 8), torch.tensor([0, 1] * 3)
-    n, s = pure_forward_backward(model, opt, x, y, steps=3, precision="bf16", last=(x[:4], y[:4]))
-    assert n == 3 * 6 + 4 and s > 0
+    n, wall, cpu = pure_forward_backward(model, opt, x, y, steps=3, precision="bf16", last=(x[:4], y[:4]))
+    assert n == 3 * 6 + 4 and wall > 0 and cpu >= 0
     assert seen == [torch.bfloat16] * 4
     assert all(p.dtype == torch.float32 for p in model.parameters())
 
@@ -62,8 +62,11 @@ def test_campaign_cam_erasing_epoch_matches_pure_images_and_times_its_parts():
     parts = s["time_parts_s"]
     assert parts["CAM pass"] > 0 and parts["callbacks (augment, CAM)"] >= parts["CAM pass"]
     assert parts["evaluation / 5"] == pytest.approx(parts["evaluation (one, full)"] / 5)
+    cpu = s["time_parts_cpu_s"]
+    assert sum(v for k, v in cpu.items() if k not in ("CAM pass", "evaluation (one, full)")) == pytest.approx(
+        s["epoch_cpu_seconds"], rel=1e-6)  # the parts add up to the epoch
     assert s["cam_pass_vs_eval_forward"]["median"] > 0
-    assert "MISS" in campaign.table_rows([out])[0]["target"] or "ok" in campaign.table_rows([out])[0]["target"]
+    assert "CAM pass" in campaign.table_rows([out])[0]["target"] and len(campaign.parts_lines([out])) == 2
 
 
 def test_parity_summary_is_rendered_from_the_record():

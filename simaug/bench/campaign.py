@@ -49,7 +49,7 @@ from ..data import ImageSet, load
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
-from .timing import alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
+from .timing import Clock, alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
 
 CAM_EPOCH_TARGET = 0.85  # whole CAM-erasing epoch / pure f+b
 CAM_PASS_TARGET = 1.3  # CAM pass / one eval forward of its batch
@@ -105,19 +105,20 @@ DESIGNS: Dict[str, Design] = {d.key: d for d in [
 
 
 class _Timer:
-    """Accumulated seconds of calls to a wrapped function."""
+    """Accumulated wall and CPU seconds of calls to a wrapped function."""
 
     def __init__(self):
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
         self.calls = 0
 
     def wrap(self, fn):
         def timed(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - t0
+                self.cpu_seconds += time.process_time() - c0
                 self.calls += 1
         return timed
 
@@ -163,31 +164,36 @@ class DesignBench:
         pure_forward_backward(t.model, t.optimizer, self.x, self.y, 2, self.precision)
         t.predict(self.test.images[:256])
 
-    def epoch_end_to_end(self) -> Tuple[int, float]:
-        """One training epoch + its share (1/k) of a full test evaluation: (images, seconds)."""
+    def epoch_end_to_end(self) -> Tuple[int, float, float]:
+        """One training epoch + its share (1/k) of a full test evaluation: (images, wall
+        seconds, CPU seconds)."""
         t = self.trainer
         for timer in self.timers.values():
-            timer.seconds, timer.calls = 0.0, 0
+            timer.seconds = timer.cpu_seconds = 0.0
+            timer.calls = 0
         for cb in t.callbacks:
             cb.on_epoch_start(t, self.epoch)
-        t0 = time.perf_counter()
-        record = t.train_epoch(self.epoch)
-        train_s = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        t.evaluate(self.test)
-        eval_s = time.perf_counter() - t1
+        with Clock() as train_c:
+            record = t.train_epoch(self.epoch)
+        with Clock() as eval_c:
+            t.evaluate(self.test)
         record = dict(record, epoch=self.epoch + 1)
         for cb in t.callbacks:
             cb.on_epoch_end(t, self.epoch, record)
         self.epoch += 1
-        parts = {name: timer.seconds for name, timer in self.timers.items()}
-        parts["data path and bookkeeping"] = train_s - parts["optimizer steps (f+b)"] - parts["callbacks (augment, CAM)"]
-        parts[f"evaluation / {self.eval_every}"] = eval_s / self.eval_every
-        parts["evaluation (one, full)"] = eval_s
+        k = self.eval_every
+        parts = {}
+        for unit, train_s, eval_s, attr in (("s", train_c.wall, eval_c.wall, "seconds"),
+                                            ("cpu_s", train_c.cpu, eval_c.cpu, "cpu_seconds")):
+            p = {name: getattr(timer, attr) for name, timer in self.timers.items()}
+            p["data path and bookkeeping"] = train_s - p["optimizer steps (f+b)"] - p["callbacks (augment, CAM)"]
+            p[f"evaluation / {k}"] = eval_s / k
+            p["evaluation (one, full)"] = eval_s
+            parts[unit] = p
         self.parts.append(parts)
-        return record["train_images"], train_s + eval_s / self.eval_every
+        return record["train_images"], train_c.wall + eval_c.wall / k, train_c.cpu + eval_c.cpu / k
 
-    def pure(self) -> Tuple[int, float]:
+    def pure(self) -> Tuple[int, float, float]:
         t = self.trainer
         return pure_forward_backward(t.model, t.optimizer, self.x, self.y, self.pure_steps, self.precision, self.last)
 
@@ -198,13 +204,14 @@ class DesignBench:
         B = self.design.train["batch_size"]
         x, y = self.x[:B], self.y[:B]
 
-        def median_time(fn) -> Tuple[int, float]:
-            times = []
+        def median_time(fn) -> Tuple[int, float, float]:
+            walls, cpus = [], []
             for _ in range(repeats):
-                t0 = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - t0)
-            return B, statistics.median(times)
+                with Clock() as c:
+                    fn()
+                walls.append(c.wall)
+                cpus.append(c.cpu)
+            return B, statistics.median(walls), statistics.median(cpus)
 
         def cam():
             cb.cam(t, x, y)
@@ -240,12 +247,16 @@ def run_design(design: Design, train: ImageSet, test: ImageSet, precisions, roun
            "measurements": times, "precisions": {}}
     for p, b in benches.items():
         ep, pu = times[f"epoch {p}"], times[f"pure {p}"]
-        parts = {k: statistics.median(d[k] for d in b.parts[1:] or b.parts) for k in b.parts[0]}
+        parts = {u: {k: statistics.median(d[u][k] for d in b.parts) for k in b.parts[0][u]} for u in b.parts[0]}
         res = {"epoch_images_per_s": median_of(ep), "pure_images_per_s": median_of(pu),
                "epoch_seconds": median_of(ep, "seconds"), "pure_seconds": median_of(pu, "seconds"),
-               "epoch_vs_pure": ratio_summary(ep, pu), "time_parts_s": parts}
+               "epoch_cpu_seconds": median_of(ep, "cpu_seconds"), "pure_cpu_seconds": median_of(pu, "cpu_seconds"),
+               "epoch_vs_pure": ratio_summary(ep, pu), "epoch_vs_pure_cpu": ratio_summary(ep, pu, "images_per_cpu_s"),
+               "time_parts_s": parts["s"], "time_parts_cpu_s": parts["cpu_s"]}
         if design.key == "02":
             res["cam_pass_vs_eval_forward"] = ratio_summary(times[f"eval forward {p}"], times[f"cam pass {p}"])
+            res["cam_pass_vs_eval_forward_cpu"] = ratio_summary(times[f"eval forward {p}"], times[f"cam pass {p}"],
+                                                                "images_per_cpu_s")
         out["precisions"][p] = res
     out["load_1min_range"] = loads(*times.values())
     return out
@@ -255,30 +266,34 @@ def table_rows(results: List[Dict]) -> List[Dict]:
     rows = []
     for r in results:
         for p, s in r["precisions"].items():
-            ratio = s["epoch_vs_pure"]
+            ratio, cpu = s["epoch_vs_pure"], s["epoch_vs_pure_cpu"]
             target = ""
             if r["design"] == "02":
                 ok = "ok" if ratio["median"] >= CAM_EPOCH_TARGET else "MISS"
-                cam = s["cam_pass_vs_eval_forward"]["median"]
-                target = (f">= {CAM_EPOCH_TARGET} {ok}; CAM pass {cam:.2f}x eval forward (<= {CAM_PASS_TARGET} "
-                          + ("ok" if cam <= CAM_PASS_TARGET else "MISS") + ")")
+                ok_cpu = "ok" if cpu["median"] >= CAM_EPOCH_TARGET else "MISS"
+                cam, cam_cpu = s["cam_pass_vs_eval_forward"]["median"], s["cam_pass_vs_eval_forward_cpu"]["median"]
+                target = (f">= {CAM_EPOCH_TARGET} {ok} (CPU {ok_cpu}); CAM pass {cam:.2f}x (CPU {cam_cpu:.2f}x) eval "
+                          f"forward (<= {CAM_PASS_TARGET} " + ("ok" if cam <= CAM_PASS_TARGET else "MISS")
+                          + " (CPU " + ("ok" if cam_cpu <= CAM_PASS_TARGET else "MISS") + "))")
             rows.append({"design": r["title"], "precision": p, "epoch s": f"{s['epoch_seconds']:.1f}",
                          "pure s": f"{s['pure_seconds']:.1f}", "epoch img/s": f"{s['epoch_images_per_s']:.0f}",
                          "pure/epoch": f"{ratio['median']:.3f} ({ratio['min']:.2f}-{ratio['max']:.2f})",
+                         "pure/epoch CPU": f"{cpu['median']:.3f} ({cpu['min']:.2f}-{cpu['max']:.2f})",
                          "target": target, "load": "{:.1f}-{:.1f}".format(*r["load_1min_range"])})
     return rows
 
 
 def parts_lines(results: List[Dict]) -> List[str]:
+    """Where each epoch's time goes (medians over rounds), in wall and in CPU seconds."""
     lines = []
     for r in results:
         for p, s in r["precisions"].items():
-            parts = s["time_parts_s"]
-            total = s["epoch_seconds"]
-            shown = {k: v for k, v in parts.items() if k != "evaluation (one, full)" and (v > 0 or k != "CAM pass")}
-            lines.append(f"{r['design']} {p}: epoch {total:.1f} s = " + ", ".join(
-                f"{k} {v:.1f} s ({100 * v / total:.0f}%)" for k, v in shown.items())
-                + (" [CAM pass is inside callbacks]" if parts.get("CAM pass") else ""))
+            for unit, parts, total in (("wall", s["time_parts_s"], s["epoch_seconds"]),
+                                       ("CPU", s["time_parts_cpu_s"], s["epoch_cpu_seconds"])):
+                shown = {k: v for k, v in parts.items() if k != "evaluation (one, full)" and (v > 0 or k != "CAM pass")}
+                lines.append(f"{r['title']}, {p}, {unit}: epoch {total:.1f} s = " + ", ".join(
+                    f"{k} {v:.1f} s ({100 * v / total:.0f}%)" for k, v in shown.items())
+                    + (" [the CAM pass is part of the callbacks]" if parts.get("CAM pass") else ""))
     return lines
 
 
@@ -310,10 +325,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         train = load("cifar10", "train", **({"noise_rate": 0.1, "noise_mode": "pairflip"} if key == "00" else {}))
         results.append(run_design(d, train, test, args.precisions, args.rounds, args.eval_every, args.scale))
         print(f"  {d.title}: done ({time.perf_counter() - t0:.0f} s so far)", flush=True)
-    print_table(table_rows(results), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch", "target", "load"])
+    print_table(table_rows(results), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch",
+                                      "pure/epoch CPU", "target", "load"])
     print("\n".join(parts_lines(results)))
     print("(pure/epoch: pure forward+backward time over the same images / the epoch's time, median over rounds of "
-          "the per-round ratio with its range; load: 1-min load average recorded with each measurement)")
+          "the per-round ratio with its range, from wall time and from this process's CPU time (the steadier with "
+          "--threads 1 on a busy machine); load: 1-min load average recorded with each measurement)")
     if args.json:
         rec = {"results": results, "provenance": provenance.collect(
             params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,

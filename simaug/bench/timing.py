@@ -6,6 +6,12 @@ every method is timed once per *round*, the methods alternating within the round
 ratio is formed per round (both sides saw about the same machine state) before taking the
 median over rounds; and the 1-minute load average (what ``uptime`` prints) is recorded
 next to every measurement, so a reader can see how busy the machine was.
+
+Every measurement takes both wall time and this process's CPU time. With one torch thread
+(``--threads 1``) the CPU time is what the work itself cost, nearly independent of how
+often other processes pre-empted it, so on a busy machine ``images_per_cpu_s`` and its
+ratios are the steadier numbers; with more threads the CPU time also counts the threads'
+waiting, and wall time is the measure.
 """
 from __future__ import annotations
 
@@ -28,14 +34,33 @@ def load_average() -> Tuple[float, float, float]:
         return (float("nan"),) * 3  # type: ignore[return-value]
 
 
-def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float]]], rounds: int,
+class Clock:
+    """Wall and process CPU seconds of a ``with`` block.
+
+    Example:
+        >>> with Clock() as c:
+        ...     _ = sum(range(1000))
+        >>> c.wall >= 0 and c.cpu >= 0
+        True
+    """
+
+    def __enter__(self) -> "Clock":
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall0, time.process_time() - self.cpu0
+
+
+def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float, float]]], rounds: int,
                        warmup: bool = True) -> Dict[str, List[Dict[str, float]]]:
     """Run every function once per round, alternating within the round.
 
-    Each function does one measurement and returns ``(images, seconds)``. Returns, per
-    name, one dict per round: ``images``, ``seconds``, ``images_per_s`` and ``load_1min``
-    (the load average just before that measurement). ``warmup`` runs each once untimed
-    first (allocator, oneDNN kernels, lazy imports).
+    Each function does one measurement and returns ``(images, wall_seconds, cpu_seconds)``.
+    Returns, per name, one dict per round: ``images``, ``seconds``, ``cpu_seconds``,
+    ``images_per_s``, ``images_per_cpu_s`` and ``load_1min`` (the load average just before
+    that measurement). ``warmup`` runs each once untimed first (allocator, oneDNN kernels,
+    lazy imports).
     """
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
@@ -46,8 +71,9 @@ def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float]]], rounds: 
     for _ in range(rounds):
         for name, fn in fns.items():
             load = load_average()[0]
-            images, seconds = fn()
-            out[name].append({"images": images, "seconds": seconds, "images_per_s": images / seconds,
+            images, seconds, cpu = fn()
+            out[name].append({"images": images, "seconds": seconds, "cpu_seconds": cpu,
+                              "images_per_s": images / seconds, "images_per_cpu_s": images / max(cpu, 1e-9),
                               "load_1min": load})
     return out
 
@@ -70,21 +96,22 @@ def loads(*groups: Iterable[Dict[str, float]]) -> Tuple[float, float]:
 
 def pure_forward_backward(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
                           y: torch.Tensor, steps: int, precision: str = "fp32",
-                          last: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> Tuple[int, float]:
+                          last: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> Tuple[int, float, float]:
     """The ceiling of a training loop: ``steps`` SGD steps (cross-entropy, forward and loss
     under ``precision``'s autocast) on one pre-made batch ``x`` (B, C, H, W) on the model's
-    device, plus optionally one ``last`` (smaller) batch. Returns ``(images, seconds)``."""
+    device, plus optionally one ``last`` (smaller) batch. Returns ``(images, wall seconds,
+    CPU seconds)``."""
     model.train()
     device = x.device
     batches = [(x, y)] * steps + ([last] if last is not None else [])
-    t0 = time.perf_counter()
-    for xb, yb in batches:
-        with autocast(precision, device):
-            loss = F.cross_entropy(model(xb), yb)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    return sum(len(yb) for _, yb in batches), time.perf_counter() - t0
+    with Clock() as c:
+        for xb, yb in batches:
+            with autocast(precision, device):
+                loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return sum(len(yb) for _, yb in batches), c.wall, c.cpu
 
 
 def print_table(rows: List[dict], columns: List[str]) -> None:

@@ -33,7 +33,7 @@ from ..data import load
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
-from .timing import alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
+from .timing import Clock, alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
 
 TRAINER_TARGET = 0.95  # trainer / pure f+b, at either precision
 RESNET20_BF16_TARGET = 1100.0  # img/s through the trainer
@@ -101,8 +101,9 @@ def bench_model(name: str, train, precisions, steps: int, batch_size: int, round
 
         def epoch(t=t):
             t.epoch += 1
-            r = t.train_epoch(t.epoch)
-            return r["train_images"], r["train_time_s"]
+            with Clock() as c:
+                r = t.train_epoch(t.epoch)
+            return r["train_images"], c.wall, c.cpu
 
         fns[f"trainer {p}"] = epoch
         fns[f"pure {p}"] = (lambda t=t, x=x, y=y, p=p: pure_forward_backward(t.model, t.optimizer, x, y, steps, p))
@@ -112,10 +113,14 @@ def bench_model(name: str, train, precisions, steps: int, batch_size: int, round
     for p in precisions:
         tr, pu = times[f"trainer {p}"], times[f"pure {p}"]
         out["precisions"][p] = {"trainer_images_per_s": median_of(tr), "pure_images_per_s": median_of(pu),
-                                "trainer_vs_pure": ratio_summary(tr, pu)}
+                                "trainer_images_per_cpu_s": median_of(tr, "images_per_cpu_s"),
+                                "pure_images_per_cpu_s": median_of(pu, "images_per_cpu_s"),
+                                "trainer_vs_pure": ratio_summary(tr, pu),
+                                "trainer_vs_pure_cpu": ratio_summary(tr, pu, "images_per_cpu_s")}
     if "fp32" in precisions and "bf16" in precisions:
         out["bf16_vs_fp32"] = {"trainer": ratio_summary(times["trainer bf16"], times["trainer fp32"]),
-                               "pure": ratio_summary(times["pure bf16"], times["pure fp32"])}
+                               "pure": ratio_summary(times["pure bf16"], times["pure fp32"]),
+                               "trainer_cpu": ratio_summary(times["trainer bf16"], times["trainer fp32"], "images_per_cpu_s")}
     out["load_1min_range"] = loads(*times.values())
     return out
 
@@ -124,9 +129,10 @@ def table_rows(results: List[Dict]) -> List[Dict]:
     rows = []
     for r in results:
         for p, s in r["precisions"].items():
-            ratio = s["trainer_vs_pure"]
+            ratio, cpu = s["trainer_vs_pure"], s["trainer_vs_pure_cpu"]
             target = TRAINER_TARGET
             ok = "ok" if ratio["median"] >= target else "MISS"
+            ok_cpu = "ok" if cpu["median"] >= target else "MISS"
             speed = r.get("bf16_vs_fp32", {})
             extra = ""
             if r["model"] == "resnet20" and p == "bf16":
@@ -134,8 +140,11 @@ def table_rows(results: List[Dict]) -> List[Dict]:
             rows.append({"model": r["model"], "precision": p, "trainer img/s": f"{s['trainer_images_per_s']:.0f}",
                          "pure f+b img/s": f"{s['pure_images_per_s']:.0f}",
                          "trainer/pure": f"{ratio['median']:.3f} ({ratio['min']:.2f}-{ratio['max']:.2f})",
-                         "bf16/fp32 trainer": f"{speed['trainer']['median']:.2f}x" if speed and p == "bf16" else "",
-                         "target": f">= {target} {ok}{extra}",
+                         "img/CPU-s trainer, pure": f"{s['trainer_images_per_cpu_s']:.0f}, {s['pure_images_per_cpu_s']:.0f}",
+                         "trainer/pure CPU": f"{cpu['median']:.3f} ({cpu['min']:.2f}-{cpu['max']:.2f})",
+                         "bf16/fp32 trainer": (f"{speed['trainer']['median']:.2f}x (CPU {speed['trainer_cpu']['median']:.2f}x)"
+                                               if speed and p == "bf16" else ""),
+                         "target": f">= {target} {ok} (CPU {ok_cpu}){extra}",
                          "load": "{:.1f}-{:.1f}".format(*r["load_1min_range"])})
     return rows
 
@@ -170,7 +179,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     results = [bench_model(name, train, args.precisions, args.steps, args.batch_size, args.rounds,
                            not args.contiguous) for name in args.models]
     print_table(table_rows(results), ["model", "precision", "trainer img/s", "pure f+b img/s", "trainer/pure",
-                                      "bf16/fp32 trainer", "target", "load"])
+                                      "img/CPU-s trainer, pure", "trainer/pure CPU", "bf16/fp32 trainer", "target", "load"])
     if args.reference:
         for r in results:
             ref = reference_rate(r["model"], args.batch_size, args.steps, 5, args.workers)
@@ -178,8 +187,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             fp32 = r["precisions"].get("fp32", next(iter(r["precisions"].values())))
             print(f"{r['model']}: reference (ImageFolder + PIL, {args.workers} workers, fp32) {ref:.0f} img/s; "
                   f"simaug trainer {fp32['trainer_images_per_s'] / ref:.2f}x it (reference measured after the rounds)")
-    print("(trainer/pure: median over rounds of the per-round ratio, with its range; load: 1-min load average "
-          "recorded with each measurement)")
+    print("(trainer/pure: median over rounds of the per-round ratio of wall-clock rates, with its range; CPU: the "
+          "same from this process's CPU time, the steadier measure with --threads 1 on a busy machine; load: 1-min "
+          "load average recorded with each measurement)")
     if args.json:
         rec = {"results": results, "provenance": provenance.collect(
             params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,

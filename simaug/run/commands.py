@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+from ..data.paths import REPO_ROOT
 from .params import parse_value, read_parameters, validate
 from .profiles import FROZEN, PROFILE_NAMES, PUBLISHED
 from .runner import RESULTS, RunFailed, list_notebooks, prepare, resolve_notebook, run_notebook, status
@@ -89,7 +90,5 @@ def runs(args) -> int:
 
 
 def _show(p: Path) -> str:
-    from ..data.paths import REPO_ROOT
-
     p = p.resolve()
     return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
