@@ -14,7 +14,7 @@ import simaug.augment
 from simaug.augment import AUGMENTS, BatchTransform, create_augment, list_augments
 from simaug.shift import corrupt, list_corruptions
 from simaug.stn import AffineBounds, random_affine, theta_components
-from simaug.stn.affine import compose_theta
+from simaug.augment.affine import compose_theta
 from simaug.train import random_crop_flip
 
 ALL = list_augments()

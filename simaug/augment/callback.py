@@ -24,7 +24,7 @@ from torch import nn
 from simaug.augment.registry import create_augment
 from simaug.augment.transform import BatchTransform
 from simaug.cam.source import CamSource
-from simaug.train.callback import Callback
+from simaug.callback import Callback
 
 _GOLDEN = 0x9E3779B97F4A7C15  # odd 64-bit constant: spreads (seed, step) over seed space
 MODES = ("append", "replace")

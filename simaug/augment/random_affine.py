@@ -4,7 +4,7 @@ the matched-strength baseline of the learned augmentation, as a batch transform.
 Every part of θ (rotation, scale x and y, shear, translation x and y) is drawn
 independently and uniformly in ``AffineBounds`` (the box the tanh-bounded G can reach);
 ``compose_theta`` builds the (B, 2, 3) sampling maps and one ``grid_sample`` call warps
-the whole batch, each image with its own θ (conventions: ``simaug.stn.affine``).
+the whole batch, each image with its own θ (conventions: ``simaug.augment.affine``).
 
 The bounds keep ``AffineBounds``' names and units, not torchvision v2's ``RandomAffine``
 ones: ``rotation_deg`` is a half-width in degrees, ``scale`` the half-width of the
@@ -16,18 +16,11 @@ from dataclasses import dataclass
 
 import torch
 
+from simaug.augment import affine  # noqa: F401  (the module, not the package attribute)
 from simaug.augment.registry import AUGMENTS
 from simaug.augment.transform import BatchTransform, gate
 
 PADDING_MODES = ("zeros", "border", "reflection")
-
-
-def _affine():
-    # simaug.stn imports the augmentation callback, so its affine maths is imported on
-    # first use rather than when simaug.augment is.
-    from simaug.stn import affine
-
-    return affine
 
 
 @AUGMENTS.register("random_affine")
@@ -74,7 +67,7 @@ class RandomAffine(BatchTransform):
     @property
     def bounds(self):
         """The ``AffineBounds`` of the fields."""
-        return _affine().AffineBounds(rotation_deg=self.rotation_deg, scale=self.scale,
+        return affine.AffineBounds(rotation_deg=self.rotation_deg, scale=self.scale,
                                       translate=self.translate, shear=self.shear)
 
     def _sample(self, shape, generator, device):
@@ -83,12 +76,11 @@ class RandomAffine(BatchTransform):
         u = torch.rand(6, B, generator=generator, device=where) * 2 - 1  # (6, B) in [-1, 1)
         half = (b.rotation_deg, b.scale, b.scale, b.shear, b.translate, b.translate)
         centre = (0.0, 1.0, 1.0, 0.0, 0.0, 0.0)
-        params = {k: (c + h * u[i]).to(device) for i, (k, c, h) in enumerate(zip(_affine().PARAM_KEYS, centre, half))}
+        params = {k: (c + h * u[i]).to(device) for i, (k, c, h) in enumerate(zip(affine.PARAM_KEYS, centre, half))}
         params["apply"] = gate(self.p, B, generator, device)
         return params
 
     def _apply(self, x, params):
-        affine = _affine()
         theta = affine.compose_theta(params)  # (B, 2, 3)
         out = affine.apply_affine(x, theta, padding_mode=self.padding_mode, align_corners=self.align_corners)
         return torch.where(params["apply"][:, None, None, None], out, x)

@@ -19,7 +19,7 @@ from simaug.losses.cr_loss import CRLoss
 class ConfusionRateCallback:
     """Update a :class:`CRLoss` at every epoch boundary and record CR diagnostics.
 
-    A trainer callback (:class:`simaug.train.callback.Callback`'s hooks) by duck typing, so
+    A trainer callback (:class:`simaug.callback.Callback`'s hooks) by duck typing, so
     that ``simaug.losses`` does not import the training package (losses sit below ``train``).
 
     Args:

@@ -2,7 +2,7 @@
 (Cho, Kim & Yoon; SPEC §01), its diagnostics, the remedies for its collapse to the
 identity and the matched random-affine baseline."""
 from ._freeze import eval_mode, frozen
-from .affine import (
+from ..augment.affine import (
     PARAM_KEYS, AffineBounds, apply_affine, bounded_theta, compose_theta, identity_theta, theta_components,
 )
 from .arms import arm_config, list_arms

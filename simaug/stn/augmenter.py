@@ -2,7 +2,7 @@
 transformer (Jaderberg et al., 2015) used as a learned, per-image affine augmentation.
 
 A small localisation CNN reads the image and outputs six numbers; they become a (B, 2, 3)
-sampling map θ (see ``simaug.stn.affine`` for the convention) and ``affine_grid`` +
+sampling map θ (see ``simaug.augment.affine`` for the convention) and ``affine_grid`` +
 ``grid_sample`` warp the image. G starts as the identity, like the STN paper's
 initialisation: the last layer's weights are zero and its bias encodes the identity, so
 G(x) == x at step 0 (up to float rounding) whatever the rest of the network holds.
@@ -23,7 +23,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .affine import AffineBounds, apply_affine, bounded_theta
+from ..augment.affine import AffineBounds, apply_affine, bounded_theta
 
 PARAMETERISATIONS = ("free", "bounded")
 PADDING_MODES = ("zeros", "border", "reflection")

@@ -28,7 +28,7 @@ import torch
 
 from simaug._registry import Registry
 
-from .affine import AffineBounds
+from ..augment.affine import AffineBounds
 from .augmenter import STNAugmenter
 from .discriminator import Discriminator
 from .entropy_loss import FORMS

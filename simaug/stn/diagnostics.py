@@ -2,7 +2,7 @@
 
 The paper (SPEC §01, Section 4) judged the collapse by eye from Fig. 3. Here it is measured:
 ``distance`` = |θ - [I | 0]|_F is 0 for the identity, and ``theta_components`` splits θ into
-rotation / scale / shear / translation (QR-style, see ``simaug.stn.affine``). As a yardstick,
+rotation / scale / shear / translation (QR-style, see ``simaug.augment.affine``). As a yardstick,
 a pure 10-degree rotation has distance 2 sqrt(1 - cos 10°) ≈ 0.25 and a 1-pixel shift of
 a 32x32 image 1/16 ≈ 0.06; ``NEAR_IDENTITY`` = 0.05 counts G's outputs below that as
 "collapsed".
@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 from ._freeze import eval_mode
-from .affine import theta_components
+from ..augment.affine import theta_components
 from .entropy_loss import entropy_bits
 
 NEAR_IDENTITY = 0.05  # |θ - I|_F below which a warp is treated as the identity
@@ -31,7 +31,7 @@ def theta_summary(theta: torch.Tensor) -> Dict[str, float]:
         (|sx - 1| + |sy - 1|) / 2), ``theta_shear`` (mean |sh|) and ``frac_near_identity``.
 
     Example:
-        >>> from simaug.stn.affine import identity_theta
+        >>> from simaug.augment.affine import identity_theta
         >>> theta_summary(identity_theta(4))["frac_near_identity"]
         1.0
     """

@@ -22,7 +22,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .affine import identity_theta
+from ..augment.affine import identity_theta
 from .config import STNConfig, VariantSpec
 from .entropy_loss import entropy_bits, entropy_margin_loss, max_entropy_loss
 

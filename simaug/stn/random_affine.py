@@ -16,7 +16,7 @@ import torch
 from simaug.augment.callback import AugmentCallback
 from simaug.augment.random_affine import RandomAffine
 
-from .affine import AffineBounds, Params
+from ..augment.affine import AffineBounds, Params
 
 
 def _transform(bounds: AffineBounds, **kw) -> RandomAffine:

@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 from ._freeze import frozen, no_param_grad
-from .affine import apply_affine
+from ..augment.affine import apply_affine
 from .config import STNConfig
 from .diagnostics import theta_summary
 from .entropy_loss import entropy_bits

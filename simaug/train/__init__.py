@@ -1,6 +1,6 @@
 """Training: ``Trainer``, ``TrainConfig``, ``Callback``."""
 from .batch_transforms import random_crop_flip
-from .callback import Callback
+from ..callback import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .trainer import Trainer, channel_stats, resolve_device

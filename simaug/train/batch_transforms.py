@@ -8,6 +8,8 @@ from typing import Optional
 
 import torch
 
+from ..augment.crop_flip import RandomCropFlip
+
 
 def random_crop_flip(x: torch.Tensor, padding: int, flip: bool, generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Per-image random crop of a zero-padded batch and random horizontal flip.
@@ -21,8 +23,6 @@ def random_crop_flip(x: torch.Tensor, padding: int, flip: bool, generator: Optio
         >>> random_crop_flip(x, 2, True, torch.Generator().manual_seed(0)).shape
         torch.Size([4, 3, 8, 8])
     """
-    from simaug.augment.crop_flip import RandomCropFlip  # simaug.augment imports simaug.train
-
     if x.ndim != 4:
         raise ValueError(f"expected a batch (B, C, H, W), got {tuple(x.shape)}")
     return RandomCropFlip(padding=padding, flip=flip)(x, generator)

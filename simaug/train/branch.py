@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from simaug.train.callback import Callback
+from simaug.callback import Callback
 from simaug.train.checkpoint import load_checkpoint, save_checkpoint
 
 

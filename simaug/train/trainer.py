@@ -30,7 +30,7 @@ from ..precision import autocast as precision_autocast
 from ..precision import warn_if_emulated
 from ..augment.crop_flip import RandomCropFlip
 from ..augment.transform import BatchTransform
-from .callback import Callback
+from ..callback import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 

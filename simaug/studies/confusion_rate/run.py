@@ -19,7 +19,7 @@ from ...losses import ConfusionRateCallback, CRLoss, create_loss
 from ...models import create_model
 from ...runstore import RunResult
 from ...train import Trainer, TrainConfig
-from ...train.callback import Callback
+from ...callback import Callback
 
 
 def resize_set(data: ImageSet, size: int) -> ImageSet:

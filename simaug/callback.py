@@ -1,4 +1,5 @@
-"""Trainer callbacks (minGPT's ``Trainer`` callbacks, Lightning's hook names).
+"""Trainer callbacks (minGPT's ``Trainer`` callbacks, Lightning's hook names): the base class,
+below every package that provides a callback (``simaug.train`` re-exports it).
 
 A callback sees the trainer at fixed points of the loop. Notebooks attach confusion-rate
 bookkeeping, CAM-guided erasing or STN augmentation through these hooks instead of copying
