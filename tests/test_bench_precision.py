@@ -76,13 +76,13 @@ def test_parity_summary_is_rendered_from_the_record():
                     "difference_points": {"diff": 0.09, "ci": [-1.25, 1.43], "n": 2},
                     "max_abs_effect_points": 1.43, "train_seconds": {"fp32": 120.0, "bf16": 60.0},
                     "bf16_speedup": 2.0}],
-        "wall_time_s": 600.0, "load_1min_range": [1.0, 9.5],
+        "wall_time_s": 5.0, "runs_wall_time_s": 600.0, "load_1min_range": [1.0, 9.5],
         "provenance": {"device": {"cpu_count": 2, "cpu_native_bf16": True, "cpu_bf16_flags": ["avx512_bf16"]},
                        "commit": "0123456789abcdef", "versions": {"torch": "2.x"}},
     }
     md = parity.render_markdown(rec)
-    for s in ("| simple_cnn | b | 8 | 2 | 60.56 | 60.65 | +0.09 | [-1.25, +1.43] | 2.0 / 1.0 min (2.00x) |",
-              "seed 0 60.12 / 60.50", "to 1.43 points", "10 min", "1.0–9.5", "`0123456789ab`"):
+    for s in ("| simple_cnn | b | 8 | 2 | 60.56 | 60.65 | 0.62 / 0.21 | +0.09 | [-1.25, +1.43] | 2.0 / 1.0 min (2.00x) |",
+              "seed 0 60.12 / 60.50", "to 1.43 points", "10 min (the runs'", "1.0–9.5", "`0123456789ab`"):
         assert s in md, s
     rec["models"][0]["difference_points"]["ci"] = [math.nan, math.nan]
     assert "| n/a |" in parity.render_markdown(rec)
@@ -94,3 +94,26 @@ def test_parity_recipes_follow_the_designs():
     assert (c.precision, c.seed, c.eval_every) == ("bf16", 2, 8)
     s = parity.train_config("simple_cnn", 8, seed=0, precision="fp32")
     assert (s.lr, s.momentum, s.crop_padding, s.flip, s.schedule) == (0.01, 0.9, 0, False, "constant")
+
+
+def test_parity_keeps_the_runs_of_an_earlier_record_for_the_same_recipe(tmp_path):
+    runs = {p: [{"seed": s, "test_acc": a, "train_acc": 0.7, "test_loss": 1.0, "train_seconds": 10.0,
+                 "fit_wall_s_this_call": 12.0, "load_1min_before": 1.0, "load_1min_after": 2.0}
+                for s, a in zip((0, 1, 2), accs)]
+            for p, accs in (("fp32", (0.50, 0.52, 0.51)), ("bf16", (0.51, 0.52, 0.53)))}
+    cfgs = {p: parity.train_config("simple_cnn", 2, 0, p).to_dict() for p in runs}
+    (tmp_path / "p.json").write_text(__import__("json").dumps(
+        {"models": [{"model": "simple_cnn", "epochs": 2, "runs": runs, "train_config": cfgs}]}))
+    prev = parity.previous_runs(tmp_path / "p.json")
+    assert len(prev) == 6 and prev[("simple_cnn", "bf16", 2, 2)]["run_wall_s"] == 12.0
+    m = parity.parity("simple_cnn", [0, 1, 2], 2, tmp_path / "work", log=lambda s: None, previous=prev)
+    assert not (tmp_path / "work").exists()  # nothing retrained
+    from simaug.report import compare
+    ref = compare([51.0, 52.0, 53.0], [50.0, 52.0, 51.0])
+    d = m["difference_points"]
+    assert d["n"] == 3 and d["diff"] == pytest.approx(1.0) and d["ci"] == pytest.approx(list(ref.ci))
+    # another recipe (here: other epochs in the stored config) is retrained, not reused
+    cfgs["fp32"]["lr"] = 0.5
+    (tmp_path / "q.json").write_text(__import__("json").dumps(
+        {"models": [{"model": "simple_cnn", "epochs": 2, "runs": runs, "train_config": cfgs}]}))
+    assert {k[1] for k in parity.previous_runs(tmp_path / "q.json")} == {"bf16"}

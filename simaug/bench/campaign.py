@@ -45,9 +45,14 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 
 from .. import provenance
+from ..augment import AugmentCallback
 from ..data import ImageSet, load
+from ..losses import CRLoss
+from ..losses.cr_callback import ConfusionRateCallback
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
+from ..stn import STNAugmenter
+from ..stn.fine_tune import STNAugmentCallback
 from ..train import Trainer, TrainConfig
 from .timing import Clock, alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
 
@@ -70,24 +75,16 @@ class Design:
 
 
 def _cr(train: ImageSet):
-    from ..losses import CRLoss
-    from ..losses.cr_callback import ConfusionRateCallback
-
     loss = CRLoss(num_classes=train.num_classes, k=3.0)
     return train, loss, [ConfusionRateCallback(loss)]
 
 
 def _stn(train: ImageSet):
-    from ..stn import STNAugmenter
-    from ..stn.fine_tune import STNAugmentCallback
-
     torch.manual_seed(1)
     return train, None, [STNAugmentCallback(STNAugmenter(train.images.shape[1]))]
 
 
 def _cam_erasing(train: ImageSet):
-    from ..augment import AugmentCallback
-
     return train, None, [AugmentCallback("cam_erasing", start_epoch=0, mode="append", seed=0)]
 
 

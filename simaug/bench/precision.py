@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -37,6 +38,7 @@ from ..data import load
 from ..data.paths import REPO_ROOT
 from ..models import create_model
 from ..precision import bf16_support
+from ..report import compare
 from ..train import Trainer, TrainConfig
 from .timing import load_average
 
@@ -74,46 +76,77 @@ def train_one(model: str, epochs: int, seed: int, precision: str, train, test, w
     return {"seed": seed, "precision": precision, "test_acc": float(last["test_acc"]),
             "train_acc": float(last["train_acc"]), "test_loss": float(last["test_loss"]),
             "train_seconds": float(history["train_time_s"].sum()), "fit_wall_s_this_call": time.perf_counter() - t0,
+            # the run's wall time in fit(), training and evaluation, summed over resumed segments (checkpointed)
+            "run_wall_s": float(getattr(trainer, "wall_time_s", 0.0) or time.perf_counter() - t0),
             "load_1min_before": load0, "load_1min_after": load_average()[0]}
 
 
-def parity(model: str, seeds: List[int], epochs: int, work: Path, log=print) -> Dict[str, Any]:
-    """All runs of one model (fp32 and bf16 alternating per seed) and their paired comparison."""
-    from ..report import compare
+def previous_runs(path: Path) -> Dict[tuple, Dict[str, Any]]:
+    """The runs of an earlier ``precision.json`` at ``path``, by (model, precision, seed,
+    epochs), for the recipe they were trained with: a re-run keeps them (with their wall
+    times and machine load) and trains only what is missing."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for m in record.get("models", []):
+        for p, rs in m.get("runs", {}).items():
+            now = json.loads(json.dumps(train_config(m["model"], m["epochs"], 0, p).to_dict()))  # tuples as lists
+            if m.get("train_config", {}).get(p) != now:
+                continue  # another recipe: retrain
+            for r in rs:
+                out[(m["model"], p, r["seed"], m["epochs"])] = dict(r, run_wall_s=r.get("run_wall_s", r.get("fit_wall_s_this_call")))
+    return out
 
-    train = load("cifar10", "train").subset(TRAIN_IMAGES, seed=0)
-    test = load("cifar10", "test")
+
+def parity(model: str, seeds: List[int], epochs: int, work: Path, log=print,
+           previous: Optional[Dict[tuple, Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """All runs of one model (fp32 and bf16 alternating per seed) and their paired comparison;
+    runs found in ``previous`` (see :func:`previous_runs`) are kept, not retrained."""
+    data: Dict[str, Any] = {}
+
+    def sets():  # loaded only when a run has to be trained
+        if not data:
+            data["train"] = load("cifar10", "train").subset(TRAIN_IMAGES, seed=0)
+            data["test"] = load("cifar10", "test")
+        return data["train"], data["test"]
+
     runs: Dict[str, List[Dict[str, Any]]] = {"fp32": [], "bf16": []}
     for seed in seeds:
         for p in ("fp32", "bf16"):
-            r = train_one(model, epochs, seed, p, train, test, work)
+            kept = (previous or {}).get((model, p, seed, epochs))
+            r = kept if kept is not None else train_one(model, epochs, seed, p, *sets(), work)
             runs[p].append(r)
             log(f"  {model} seed {seed} {p}: test acc {100 * r['test_acc']:.2f}%, train {r['train_seconds']:.0f} s "
-                f"(load {r['load_1min_before']:.1f})")
+                f"(load {r['load_1min_before']:.1f})" + (" [kept from the previous record]" if kept else ""))
     acc = {p: [r["test_acc"] for r in rs] for p, rs in runs.items()}
     c = compare([100 * a for a in acc["bf16"]], [100 * a for a in acc["fp32"]], paired=True)
     secs = {p: sum(r["train_seconds"] for r in rs) for p, rs in runs.items()}
     return {
-        "model": model, "baseline": BASELINE[model], "train_images": len(train), "test_images": len(test),
+        "model": model, "baseline": BASELINE[model], "train_images": TRAIN_IMAGES, "test_images": 10_000,
         "epochs": epochs, "seeds": seeds, "train_config": {p: train_config(model, epochs, 0, p).to_dict() for p in runs},
         "runs": runs, "test_acc": acc,
         "difference_points": {"diff": c.diff, "ci": list(c.ci), "t": c.t, "p": c.p, "n": c.n, "sd": c.sd,
                               "alpha": c.alpha, "what": "bf16 - fp32, final test accuracy in points, paired by seed"},
         "max_abs_effect_points": max(abs(v) for v in c.ci) if not any(math.isnan(v) for v in c.ci) else math.nan,
+        # seed-to-seed spread of one arm (points): what a paired bf16 - fp32 difference is to be read against
+        "seed_sd_points": {p: statistics.stdev(100 * a for a in v) for p, v in acc.items()},
         "train_seconds": secs, "bf16_speedup": secs["fp32"] / secs["bf16"] if secs["bf16"] > 0 else math.nan,
     }
 
 
 def render_markdown(record: Dict[str, Any]) -> str:
     """The book's summary of ``precision.json`` (every number read from the record)."""
-    rows = ["| model | baseline | epochs | n | fp32 test acc (%) | bf16 test acc (%) | bf16 - fp32 (points) | 95% CI | "
-            "train time fp32 / bf16 |", "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | baseline | epochs | n | fp32 test acc (%) | bf16 test acc (%) | seed SD fp32 / bf16 | "
+            "bf16 - fp32 (points) | 95% CI | train time fp32 / bf16 |", "|---|---|---|---|---|---|---|---|---|---|"]
     for m in record["models"]:
         d = m["difference_points"]
         mean = {p: 100 * sum(v) / len(v) for p, v in m["test_acc"].items()}
+        sd = {p: statistics.stdev(100 * a for a in v) if len(v) > 1 else math.nan for p, v in m["test_acc"].items()}
         ci = "n/a" if any(math.isnan(v) for v in d["ci"]) else f"[{d['ci'][0]:+.2f}, {d['ci'][1]:+.2f}]"
         rows.append(f"| {m['model']} | {m['baseline']} | {m['epochs']} | {d['n']} | {mean['fp32']:.2f} | "
-                    f"{mean['bf16']:.2f} | {d['diff']:+.2f} | {ci} | "
+                    f"{mean['bf16']:.2f} | {sd['fp32']:.2f} / {sd['bf16']:.2f} | {d['diff']:+.2f} | {ci} | "
                     f"{m['train_seconds']['fp32'] / 60:.1f} / {m['train_seconds']['bf16'] / 60:.1f} min "
                     f"({m['bf16_speedup']:.2f}x) |")
     prov = record["provenance"]
@@ -135,7 +168,8 @@ def render_markdown(record: Dict[str, Any]) -> str:
         "(the largest interval end in absolute value); a campaign uses bf16 when its design's resolution "
         "(the smallest difference it can resolve) is well above that.",
         "",
-        f"Wall time of the whole check: {record['wall_time_s'] / 60:.0f} min on {prov['device']['cpu_count']} CPU "
+        f"Wall time of the whole check: {record['runs_wall_time_s'] / 60:.0f} min (the runs' training and evaluation) "
+        f"on {prov['device']['cpu_count']} CPU "
         f"cores shared with other jobs (1-minute load average {record['load_1min_range'][0]:.1f}–"
         f"{record['load_1min_range'][1]:.1f} during the runs); CPU native bf16: "
         f"{prov['device']['cpu_native_bf16']} ({', '.join(prov['device']['cpu_bf16_flags']) or 'none'}); "
@@ -155,6 +189,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--json", type=Path, default=OUT_JSON)
     ap.add_argument("--markdown", type=Path, default=OUT_MD)
     ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, train nothing")
+    ap.add_argument("--fresh", action="store_true",
+                    help="retrain every run (default: keep the runs already in --json for the same recipe)")
     args = ap.parse_args(argv)
     if args.render_only:
         if not args.json.is_file():
@@ -171,12 +207,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"bf16 parity: {', '.join(args.models)}, seeds {args.seeds}, {args.epochs} epochs; native bf16 on this "
           f"CPU: {bf16['native_bf16']}; load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
     t0 = time.perf_counter()
-    models = [parity(m, args.seeds, args.epochs, args.work, log=lambda s: print(s, flush=True)) for m in args.models]
+    previous = {} if args.fresh else previous_runs(args.json)
+    models = [parity(m, args.seeds, args.epochs, args.work, log=lambda s: print(s, flush=True), previous=previous)
+              for m in args.models]
     loads_seen = [r[k] for m in models for rs in m["runs"].values() for r in rs for k in ("load_1min_before", "load_1min_after")]
     record = {
         "what": "bf16 vs fp32 parity of final test accuracy, paired by seed",
         "models": models,
-        "wall_time_s": time.perf_counter() - t0,
+        "wall_time_s": time.perf_counter() - t0,  # this invocation (short when the runs were already checkpointed)
+        "runs_wall_time_s": sum(r["run_wall_s"] for m in models for rs in m["runs"].values() for r in rs),
         "load_1min_range": [min(loads_seen), max(loads_seen)],
         "provenance": provenance.collect(params={k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
                                          wall_time_s=time.perf_counter() - t0, precision="fp32,bf16",
@@ -189,5 +228,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         d = m["difference_points"]
         print(f"{m['model']}: bf16 - fp32 = {d['diff']:+.2f} points, 95% CI [{d['ci'][0]:+.2f}, {d['ci'][1]:+.2f}], "
               f"n = {d['n']}; train time fp32 {m['train_seconds']['fp32']:.0f} s, bf16 {m['train_seconds']['bf16']:.0f} s")
-    print(f"wrote {args.json} and {args.markdown} ({record['wall_time_s'] / 60:.1f} min)")
+    print(f"wrote {args.json} and {args.markdown} (this call {record['wall_time_s'] / 60:.1f} min; the runs "
+          f"{record['runs_wall_time_s'] / 60:.1f} min)")
     return 0

@@ -30,6 +30,9 @@ import torch
 
 from .. import provenance
 from ..data import load
+from ..data.archive import safe_extract
+from ..data.paths import data_root
+from ..data.store import find_archive
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
@@ -40,10 +43,6 @@ RESNET20_BF16_TARGET = 1100.0  # img/s through the trainer
 
 
 def _extracted_jpegs() -> Path:
-    from ..data.archive import safe_extract
-    from ..data.paths import data_root
-    from ..data.store import find_archive
-
     source, archive = find_archive("cifar10")
     if source["format"] != "jpeg-zip":
         raise SystemExit("the reference pipeline reads JPEG files: import cifar10-jpeg.zip first")
