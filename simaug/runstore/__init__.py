@@ -13,7 +13,7 @@ Checkpoints of unfinished runs live in an ignored work folder keyed by the same 
 (:func:`work_dir`), so an interrupted run resumes and a changed spec is a different run.
 """
 from .result import RunResult
-from .spec import SpecError, canonical, spec_key
+from .spec import SpecError, canonical, spec_key, unique_specs
 from .store import RunStore, StoredRun, work_dir
 
-__all__ = ["RunResult", "RunStore", "StoredRun", "SpecError", "canonical", "spec_key", "work_dir"]
+__all__ = ["RunResult", "RunStore", "StoredRun", "SpecError", "canonical", "spec_key", "unique_specs", "work_dir"]

@@ -55,3 +55,15 @@ def canonical(spec: Dict[str, Any]) -> str:
 def spec_key(spec: Dict[str, Any]) -> str:
     """16 hex digits of SHA-256 over :func:`canonical`."""
     return hashlib.sha256(canonical(spec).encode("utf-8")).hexdigest()[:KEY_LENGTH]
+
+
+def unique_specs(specs):
+    """``specs`` without repeats (same key), in first-seen order: a run shared by several
+    parts of a plan (a warm-up, the k = 0 arm of a sweep) is planned once."""
+    seen, out = set(), []
+    for spec in specs:
+        key = spec_key(spec)
+        if key not in seen:
+            seen.add(key)
+            out.append(spec)
+    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ...runstore import spec_key
+from ...runstore import unique_specs
 from .._study import base_spec
 from .config import NAME, VERSION, Config
 
@@ -94,13 +94,7 @@ def plan(config: Config) -> List[Dict[str, Any]]:
         specs += [arm_spec(c, s, "cam_erasing", {"b_h": b}) for b in c.bh_sweep]
         if c.cam_after:
             specs.append(arm_spec(c, s, "cam_erasing", {"b_h": c.b_h}, cam_run=arm_spec(c, s, None)))
-    seen, out = set(), []
-    for spec in specs:
-        key = spec_key(spec)
-        if key not in seen:
-            seen.add(key)
-            out.append(spec)
-    return out
+    return unique_specs(specs)
 
 
 def _label(augment: Optional[Dict[str, Any]]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
 from ...models import list_models
-from ...runstore import spec_key
+from ...runstore import unique_specs
 from .._config import ConfigError, StudyConfig
 from .._study import base_spec
 
@@ -134,13 +134,7 @@ def plan(config: Config) -> List[Dict[str, Any]]:
     specs += [run_spec(config, "cifar10", "PC", s) for s in config.pc_seeds]
     specs += [run_spec(config, "cifar10", "CR", s, k=kk) for kk in sweep_values(config) for s in config.sweep_seeds]
     specs += [run_spec(config, "hangul", arm, s) for arm in ("cross-entropy", "CR") for s in config.hangul_seeds]
-    seen, out = set(), []
-    for spec in specs:
-        key = spec_key(spec)
-        if key not in seen:
-            seen.add(key)
-            out.append(spec)
-    return out
+    return unique_specs(specs)
 
 
 def sweep_values(config: Config) -> List[float]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from ...runstore import spec_key
+from ...runstore import unique_specs
 from .._study import base_spec
 from .config import Config
 
@@ -146,10 +146,4 @@ def plan(config: Config) -> List[Dict[str, Any]]:
     specs = [a.spec for a in arms(config)]
     if any(uses_generator(s) for s in specs):
         specs.insert(0, generator_spec(config))
-    seen, out = set(), []
-    for s in specs:
-        k = spec_key(s)
-        if k not in seen:
-            seen.add(k)
-            out.append(s)
-    return out
+    return unique_specs(specs)
