@@ -73,7 +73,9 @@ def test_parity_summary_is_rendered_from_the_record():
     rec = {
         "models": [{"model": "simple_cnn", "baseline": "b", "epochs": 8, "seeds": [0, 1],
                     "test_acc": {"fp32": [0.6012, 0.6100], "bf16": [0.6050, 0.6080]},
-                    "difference_points": {"diff": 0.09, "ci": [-1.25, 1.43], "n": 2},
+                    "difference_points": {"diff": 0.09, "ci": [-1.25, 1.43], "n": 2, "sd": 0.5},
+                    "evaluation_difference_points": {"diff": -0.015, "ci": [-0.04, 0.01], "n": 4, "max_abs_points": 0.07,
+                                                     "min_argmax_agreement": 0.9951},
                     "max_abs_effect_points": 1.43, "train_seconds": {"fp32": 120.0, "bf16": 60.0},
                     "bf16_speedup": 2.0}],
         "wall_time_s": 5.0, "runs_wall_time_s": 600.0, "load_1min_range": [1.0, 9.5],
@@ -82,10 +84,13 @@ def test_parity_summary_is_rendered_from_the_record():
     }
     md = parity.render_markdown(rec)
     for s in ("| simple_cnn | b | 8 | 2 | 60.56 | 60.65 | 0.62 / 0.21 | +0.09 | [-1.25, +1.43] | 2.0 / 1.0 min (2.00x) |",
-              "seed 0 60.12 / 60.50", "to 1.43 points", "10 min (the runs'", "1.0–9.5", "`0123456789ab`"):
+              "seed 0 60.12 / 60.50", "not resolved and the interval allows effects up to 1.43 points",
+              "SD 0.50 points, against a seed-to-seed SD of 0.62", "simple_cnn: -0.015 points (95% CI [-0.040, +0.010]), "
+              "at most 0.07 for one model, the same predicted class for 99.5% or more of the test images (n = 4 models)", "10 min (the runs'", "1.0–9.5", "`0123456789ab`"):
         assert s in md, s
     rec["models"][0]["difference_points"]["ci"] = [math.nan, math.nan]
-    assert "| n/a |" in parity.render_markdown(rec)
+    md = parity.render_markdown(rec)
+    assert "| n/a |" in md and "no interval (2 pairs)" in md
 
 
 def test_parity_recipes_follow_the_designs():
@@ -117,3 +122,19 @@ def test_parity_keeps_the_runs_of_an_earlier_record_for_the_same_recipe(tmp_path
     (tmp_path / "q.json").write_text(__import__("json").dumps(
         {"models": [{"model": "simple_cnn", "epochs": 2, "runs": runs, "train_config": cfgs}]}))
     assert {k[1] for k in parity.previous_runs(tmp_path / "q.json")} == {"bf16"}
+
+
+def test_pure_step_trains_a_private_copy_reset_before_every_measurement():
+    from simaug.bench.timing import PureStep
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    pure = PureStep(model, opt, torch.rand(6, 3, 8, 8), torch.tensor([0, 1] * 3), "fp32")
+    pure(3)
+    after_one = {k: v.clone() for k, v in pure.model.state_dict().items()}
+    pure(3)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # the original is untouched
+    assert not opt.state  # and so is its optimiser
+    assert all(torch.equal(after_one[k], v) for k, v in pure.model.state_dict().items())  # same start each time

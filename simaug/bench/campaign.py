@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import time
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from ..precision import PRECISIONS, bf16_support
 from ..stn import STNAugmenter
 from ..stn.fine_tune import STNAugmentCallback
 from ..train import Trainer, TrainConfig
-from .timing import Clock, alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
+from .timing import Clock, PureStep, alternating_rounds, load_average, loads, median_of, print_table, ratio_summary
 
 CAM_EPOCH_TARGET = 0.85  # whole CAM-erasing epoch / pure f+b
 CAM_PASS_TARGET = 1.3  # CAM pass / one eval forward of its batch
@@ -145,8 +144,8 @@ class DesignBench:
         for cb in t.callbacks:
             cb.on_fit_start(t)
         self.epoch = 0
-        self.parts: List[Dict[str, float]] = []
-        # pure f+b: the same model and optimiser, the same images in the same step sizes
+        self.parts: List[Dict[str, Dict[str, float]]] = []  # per epoch: {"s": parts, "cpu_s": parts}
+        # pure f+b: a copy of the model and optimiser, the same images in the same step sizes
         B = design.train["batch_size"]
         factor = 2 if design.doubled else 1
         steps, rest = divmod(len(sub), B)
@@ -155,11 +154,11 @@ class DesignBench:
         self.x = torch.cat([x] * factor).contiguous(memory_format=t.memory_format)  # (factor * B, C, H, W)
         self.y = torch.cat([y] * factor)
         self.last = (self.x[: rest * factor], self.y[: rest * factor]) if rest >= 2 else None
+        self.pure_step = PureStep(t.model, t.optimizer, self.x, self.y, precision, self.last)
 
     def warm_up(self) -> None:
-        t = self.trainer
-        pure_forward_backward(t.model, t.optimizer, self.x, self.y, 2, self.precision)
-        t.predict(self.test.images[:256])
+        self.pure_step(2)
+        self.trainer.predict(self.test.images[:256])
 
     def epoch_end_to_end(self) -> Tuple[int, float, float]:
         """One training epoch + its share (1/k) of a full test evaluation: (images, wall
@@ -191,11 +190,10 @@ class DesignBench:
         return record["train_images"], train_c.wall + eval_c.wall / k, train_c.cpu + eval_c.cpu / k
 
     def pure(self) -> Tuple[int, float, float]:
-        t = self.trainer
-        return pure_forward_backward(t.model, t.optimizer, self.x, self.y, self.pure_steps, self.precision, self.last)
+        return self.pure_step(self.pure_steps)
 
     # -- the CAM pass against an eval forward of its batch ----------------------------
-    def cam_pass_fns(self, repeats: int = 5) -> Dict[str, Callable[[], Tuple[int, float]]]:
+    def cam_pass_fns(self, repeats: int = 5) -> Dict[str, Callable[[], Tuple[int, float, float]]]:
         t = self.trainer
         cb = next(cb for cb in t.callbacks if getattr(cb, "needs_cam", False))
         B = self.design.train["batch_size"]
@@ -317,21 +315,30 @@ def main(argv: Optional[List[str]] = None) -> int:
     test = load("cifar10", "test")
     t0 = time.perf_counter()
     results = []
-    for key in args.designs:
-        d = DESIGNS[key]
-        train = load("cifar10", "train", **({"noise_rate": 0.1, "noise_mode": "pairflip"} if key == "00" else {}))
-        results.append(run_design(d, train, test, args.precisions, args.rounds, args.eval_every, args.scale))
-        print(f"  {d.title}: done ({time.perf_counter() - t0:.0f} s so far)", flush=True)
-    print_table(table_rows(results), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch",
-                                      "pure/epoch CPU", "target", "load"])
-    print("\n".join(parts_lines(results)))
-    print("(pure/epoch: pure forward+backward time over the same images / the epoch's time, median over rounds of "
-          "the per-round ratio with its range, from wall time and from this process's CPU time (the steadier with "
-          "--threads 1 on a busy machine); load: 1-min load average recorded with each measurement)")
-    if args.json:
+
+    def write_json():
         rec = {"results": results, "provenance": provenance.collect(
             params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,
             precision=",".join(args.precisions), load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rec, indent=1, default=str) + "\n")
+
+    for key in args.designs:
+        d = DESIGNS[key]
+        train = load("cifar10", "train", **({"noise_rate": 0.1, "noise_mode": "pairflip"} if key == "00" else {}))
+        results.append(run_design(d, train, test, args.precisions, args.rounds, args.eval_every, args.scale))
+        print(f"  {d.title}: done ({time.perf_counter() - t0:.0f} s so far)", flush=True)
+        print_table(table_rows(results[-1:]), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch",
+                                               "pure/epoch CPU", "target", "load"])
+        print("\n".join(parts_lines(results[-1:])), flush=True)
+        if args.json:  # after every design, so that a long run keeps what it measured
+            write_json()
+    print("\nAll designs:")
+    print_table(table_rows(results), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch",
+                                      "pure/epoch CPU", "target", "load"])
+    print("(pure/epoch: pure forward+backward time over the same images / the epoch's time, median over rounds of "
+          "the per-round ratio with its range, from wall time and from this process's CPU time (the steadier with "
+          "--threads 1 on a busy machine); load: 1-min load average recorded with each measurement)")
+    if args.json:
+        write_json()
     return 0

@@ -37,9 +37,10 @@ from .. import provenance
 from ..data import load
 from ..data.paths import REPO_ROOT
 from ..models import create_model
-from ..precision import bf16_support
+from ..precision import PRECISIONS, bf16_support
 from ..report import compare
 from ..train import Trainer, TrainConfig
+from ..train.checkpoint import load_checkpoint
 from .timing import load_average
 
 OUT_JSON = REPO_ROOT / "results" / "bench" / "precision.json"
@@ -64,11 +65,15 @@ def train_config(model: str, epochs: int, seed: int, precision: str) -> TrainCon
                        progress=False)
 
 
+def run_dir(work: Path, model: str, precision: str, seed: int, epochs: int) -> Path:
+    return work / f"{model}-{precision}-seed{seed}-e{epochs}"
+
+
 def train_one(model: str, epochs: int, seed: int, precision: str, train, test, work: Path) -> Dict[str, Any]:
     """One run (resumed from its checkpoint under ``work`` if there is one)."""
     cfg = train_config(model, epochs, seed, precision)
     torch.manual_seed(seed)
-    trainer = Trainer(create_model(model), cfg, train, test, run_dir=work / f"{model}-{precision}-seed{seed}-e{epochs}")
+    trainer = Trainer(create_model(model), cfg, train, test, run_dir=run_dir(work, model, precision, seed, epochs))
     load0 = load_average()[0]
     t0 = time.perf_counter()
     history = trainer.fit()
@@ -79,6 +84,27 @@ def train_one(model: str, epochs: int, seed: int, precision: str, train, test, w
             # the run's wall time in fit(), training and evaluation, summed over resumed segments (checkpointed)
             "run_wall_s": float(getattr(trainer, "wall_time_s", 0.0) or time.perf_counter() - t0),
             "load_1min_before": load0, "load_1min_after": load_average()[0]}
+
+
+def evaluation_parity(model: str, precision: str, seed: int, epochs: int, sets, work: Path) -> Optional[Dict]:
+    """The run's final model (from its checkpoint) evaluated in fp32 and in bf16: the test
+    accuracy at each, the share of test images with the same predicted class, and the
+    largest logit difference. None when the checkpoint is gone. ``sets()`` returns the
+    (train, test) sets (the train set gives the normalisation statistics)."""
+    path = run_dir(work, model, precision, seed, epochs) / "checkpoint.pt"
+    if not path.is_file():
+        return None
+    train, test = sets()
+    state = load_checkpoint(path)
+    logits = {}
+    for p in PRECISIONS:
+        t = Trainer(create_model(model), train_config(model, epochs, seed, p), train, test)
+        t.model.load_state_dict(state["model"])
+        logits[p] = t.predict(test.images)
+    pred = {p: v.argmax(1) for p, v in logits.items()}
+    return {**{f"test_acc_eval_{p}": float((pred[p] == test.labels).float().mean()) for p in PRECISIONS},
+            "argmax_agreement": float((pred["fp32"] == pred["bf16"]).float().mean()),
+            "max_abs_logit_diff": float((logits["fp32"] - logits["bf16"]).abs().max())}
 
 
 def previous_runs(path: Path) -> Dict[tuple, Dict[str, Any]]:
@@ -117,12 +143,22 @@ def parity(model: str, seeds: List[int], epochs: int, work: Path, log=print,
         for p in ("fp32", "bf16"):
             kept = (previous or {}).get((model, p, seed, epochs))
             r = kept if kept is not None else train_one(model, epochs, seed, p, *sets(), work)
+            if r.get("evaluation_parity") is None:
+                r = dict(r, evaluation_parity=evaluation_parity(model, p, seed, epochs, sets, work))
             runs[p].append(r)
             log(f"  {model} seed {seed} {p}: test acc {100 * r['test_acc']:.2f}%, train {r['train_seconds']:.0f} s "
                 f"(load {r['load_1min_before']:.1f})" + (" [kept from the previous record]" if kept else ""))
     acc = {p: [r["test_acc"] for r in rs] for p, rs in runs.items()}
     c = compare([100 * a for a in acc["bf16"]], [100 * a for a in acc["fp32"]], paired=True)
     secs = {p: sum(r["train_seconds"] for r in rs) for p, rs in runs.items()}
+    evals = [r["evaluation_parity"] for rs in runs.values() for r in rs if r.get("evaluation_parity")]
+    ev = None
+    if len(evals) >= 2:  # the same trained models evaluated at both precisions: the evaluation's own share
+        e = compare([100 * x["test_acc_eval_bf16"] for x in evals], [100 * x["test_acc_eval_fp32"] for x in evals])
+        ev = {"diff": e.diff, "ci": list(e.ci), "n": e.n, "max_abs_points": max(
+                  100 * abs(x["test_acc_eval_bf16"] - x["test_acc_eval_fp32"]) for x in evals),
+              "min_argmax_agreement": min(x["argmax_agreement"] for x in evals),
+              "what": "bf16 - fp32 evaluation of the same trained models (all runs of both arms), points"}
     return {
         "model": model, "baseline": BASELINE[model], "train_images": TRAIN_IMAGES, "test_images": 10_000,
         "epochs": epochs, "seeds": seeds, "train_config": {p: train_config(model, epochs, 0, p).to_dict() for p in runs},
@@ -132,6 +168,7 @@ def parity(model: str, seeds: List[int], epochs: int, work: Path, log=print,
         "max_abs_effect_points": max(abs(v) for v in c.ci) if not any(math.isnan(v) for v in c.ci) else math.nan,
         # seed-to-seed spread of one arm (points): what a paired bf16 - fp32 difference is to be read against
         "seed_sd_points": {p: statistics.stdev(100 * a for a in v) for p, v in acc.items()},
+        "evaluation_difference_points": ev,
         "train_seconds": secs, "bf16_speedup": secs["fp32"] / secs["bf16"] if secs["bf16"] > 0 else math.nan,
     }
 
@@ -154,7 +191,33 @@ def render_markdown(record: Dict[str, Any]) -> str:
         f"{m['model']}: " + ", ".join(f"seed {s} {100 * a:.2f} / {100 * b:.2f}"
                                       for s, a, b in zip(m["seeds"], m["test_acc"]["fp32"], m["test_acc"]["bf16"]))
         for m in record["models"])
-    bound = max((m["max_abs_effect_points"] for m in record["models"]), default=math.nan)
+    readings = []
+    for m in record["models"]:
+        d = m["difference_points"]
+        if any(math.isnan(v) for v in d["ci"]):
+            readings.append(f"for {m['model']} there is no interval ({d['n']} pairs)")
+            continue
+        resolved = d["ci"][0] > 0 or d["ci"][1] < 0
+        sd_fp32 = statistics.stdev(100 * a for a in m["test_acc"]["fp32"])
+        readings.append(
+            f"for {m['model']} the difference is {'resolved' if resolved else 'not resolved'} and the interval "
+            f"allows effects up to {max(abs(v) for v in d['ci']):.2f} points; the paired differences spread with "
+            f"SD {d['sd']:.2f} points, against a seed-to-seed SD of {sd_fp32:.2f} in fp32")
+    evals = [(m["model"], m.get("evaluation_difference_points")) for m in record["models"]]
+    eval_text = "; ".join(
+        f"{name}: {e['diff']:+.3f} points" + ("" if any(math.isnan(v) for v in e["ci"]) else
+                                             f" (95% CI [{e['ci'][0]:+.3f}, {e['ci'][1]:+.3f}])")
+        + f", at most {e['max_abs_points']:.2f} for one model, the same predicted class for "
+          f"{100 * e['min_argmax_agreement']:.1f}% or more of the test images (n = {e['n']} models)"
+        for name, e in evals if e)
+    text_tail = [
+        "Reading: " + "; ".join(readings) + ". A campaign uses bf16 when its design's resolution (the smallest "
+        "difference it can resolve) is well above the interval's reach.",
+        "",
+    ]
+    if eval_text:
+        text_tail += ["Evaluation alone (the trained models of both arms evaluated once in fp32 and once in bf16), "
+                      f"bf16 - fp32: {eval_text}.", ""]
     text = [
         "Test accuracy on the full 10,000-image CIFAR-10 test set after training each seed twice, in fp32 and in "
         "bf16 (autocast of forward and loss, fp32 master weights), from the same initialisation, data order and "
@@ -164,10 +227,7 @@ def render_markdown(record: Dict[str, Any]) -> str:
         "",
         f"Per seed, fp32 / bf16 (%): {per_seed}.",
         "",
-        f"The 95% intervals bound the effect of bf16 on final accuracy at these baselines to {bound:.2f} points "
-        "(the largest interval end in absolute value); a campaign uses bf16 when its design's resolution "
-        "(the smallest difference it can resolve) is well above that.",
-        "",
+        *text_tail,
         f"Wall time of the whole check: {record['runs_wall_time_s'] / 60:.0f} min (the runs' training and evaluation) "
         f"on {prov['device']['cpu_count']} CPU "
         f"cores shared with other jobs (1-minute load average {record['load_1min_range'][0]:.1f}–"

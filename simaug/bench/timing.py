@@ -15,6 +15,7 @@ waiting, and wall time is the measure.
 """
 from __future__ import annotations
 
+import copy
 import os
 import statistics
 import time
@@ -112,6 +113,29 @@ def pure_forward_backward(model: torch.nn.Module, optimizer: torch.optim.Optimiz
             loss.backward()
             optimizer.step()
     return sum(len(yb) for _, yb in batches), c.wall, c.cpu
+
+
+class PureStep:
+    """Pure forward+backward on a private copy of ``model`` with a fresh copy of
+    ``optimizer``, both reset to the copy's starting state before every measurement: many
+    steps on one repeated batch would otherwise over-fit it until the loss diverges, and
+    the trainer being timed alongside must not see those steps either.
+
+    ``PureStep(model, optimizer, x, y, precision, last)(steps)`` returns what
+    :func:`pure_forward_backward` returns.
+    """
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+                 precision: str = "fp32", last: Optional[Tuple[torch.Tensor, torch.Tensor]] = None):
+        self.model = copy.deepcopy(model)
+        self.start = copy.deepcopy(self.model.state_dict())
+        self.optimizer_type, self.defaults = type(optimizer), dict(optimizer.defaults)
+        self.x, self.y, self.precision, self.last = x, y, precision, last
+
+    def __call__(self, steps: int) -> Tuple[int, float, float]:
+        self.model.load_state_dict(self.start)
+        opt = self.optimizer_type([p for p in self.model.parameters() if p.requires_grad], **self.defaults)
+        return pure_forward_backward(self.model, opt, self.x, self.y, steps, self.precision, self.last)
 
 
 def print_table(rows: List[dict], columns: List[str]) -> None:

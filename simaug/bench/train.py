@@ -36,7 +36,7 @@ from ..data.store import find_archive
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
-from .timing import Clock, alternating_rounds, load_average, loads, median_of, print_table, pure_forward_backward, ratio_summary
+from .timing import Clock, PureStep, alternating_rounds, load_average, loads, median_of, print_table, ratio_summary
 
 TRAINER_TARGET = 0.95  # trainer / pure f+b, at either precision
 RESNET20_BF16_TARGET = 1100.0  # img/s through the trainer
@@ -107,7 +107,8 @@ def bench_model(name: str, train, precisions, steps: int, batch_size: int, round
             return r["train_images"], c.wall, c.cpu
 
         fns[f"trainer {p}"] = epoch
-        fns[f"pure {p}"] = (lambda t=t, x=x, y=y, p=p: pure_forward_backward(t.model, t.optimizer, x, y, steps, p))
+        pure = PureStep(t.model, t.optimizer, x, y, p)  # a private copy, reset before every measurement
+        fns[f"pure {p}"] = (lambda pure=pure: pure(steps))
     times = alternating_rounds(fns, rounds)
     out = {"model": name, "images_per_measurement": steps * batch_size, "channels_last": channels_last,
            "measurements": times, "precisions": {}}
