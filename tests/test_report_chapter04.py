@@ -19,11 +19,12 @@ def runs(test_accs, n_train=50000, epochs=10):
 def test_the_tutorial_value_inside_the_prediction_interval_is_reproduced():
     accs = [0.690, 0.695, 0.700, 0.685, 0.705, 0.692, 0.698, 0.688]
     s = pd.Series(accs)
-    half = stats.t.ppf(0.975, len(accs) - 1) * s.std(ddof=1) * (1 + 1 / len(accs)) ** 0.5
+    half = stats.t.ppf(0.975, len(accs) - 1) * s.std(ddof=1) * (1 + 1 / len(accs)) ** 0.5  # in [0, 1] units
     c = {c.id: c for c in verdict.claims(runs(accs))}
     inside = abs(0.7122 - s.mean()) <= half
     assert c["04-test-accuracy"].status == ("reproduced" if inside else "contradicted")
-    assert c["04-test-accuracy"].ci == pytest.approx((s.mean() - half, s.mean() + half))
+    assert c["04-test-accuracy"].ci == pytest.approx((100 * (s.mean() - half), 100 * (s.mean() + half)))
+    assert c["04-test-accuracy"].unit == "%" and "71.22%" in c["04-test-accuracy"].reason
 
 
 def test_far_from_the_tutorial_is_contradicted_and_small_scale_is_uninformative():

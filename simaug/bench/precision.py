@@ -45,7 +45,7 @@ from .timing import load_average
 
 OUT_JSON = REPO_ROOT / "results" / "bench" / "precision.json"
 OUT_MD = REPO_ROOT / "results" / "bench" / "precision.md"
-WORK = REPO_ROOT / "runs" / "work" / "bench-precision"
+WORK = REPO_ROOT / "runs" / "bench" / "precision"  # checkpoints of the parity runs (git-ignored)
 TRAIN_IMAGES = 10_000
 
 RECIPES: Dict[str, Dict[str, Any]] = {

@@ -129,6 +129,9 @@ def render(prep: Prepared, results: Path = RESULTS, threads: Optional[int] = Non
         meta["input_path"] = _rel(prep.notebook)
         meta["output_path"] = _rel(out_nb)
         nbformat.write(nb, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a page is an ordinary file
         os.replace(tmp, out_nb)
     finally:
         Path(tmp).unlink(missing_ok=True)

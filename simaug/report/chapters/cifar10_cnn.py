@@ -21,11 +21,12 @@ def gates(runs: Sequence[StoredRun]) -> List[Gate]:
 def claims(runs: Sequence[StoredRun]) -> list:
     f, g = finals(runs), gates(runs)
     scale = f"{runs[0].spec['model']}, {int(f.n_train.iloc[0]):,} images, {int(f.epochs.iloc[0])} epochs, n={len(f)} seeds"
+    pct = lambda v: [100 * x for x in v]  # noqa: E731 - accuracies in % (hundredths of a point in the reasons)
     return [
-        judge_level(NAME, "04-test-accuracy", "The tutorial CNN reaches 0.7122 test accuracy in its run.",
-                    TUTORIAL["test_acc"], f.test_acc.tolist(), scale, gates=g, section="verdict"),
-        judge_level(NAME, "04-train-accuracy", "Its running train accuracy in the 10th epoch is 0.7763.",
-                    TUTORIAL["train_acc"], f.train_acc.tolist(), scale, gates=g, section="verdict"),
+        judge_level(NAME, "04-test-accuracy", "The tutorial CNN reaches 71.22% test accuracy in its run.",
+                    100 * TUTORIAL["test_acc"], pct(f.test_acc), scale, gates=g, section="verdict", unit="%"),
+        judge_level(NAME, "04-train-accuracy", "Its running train accuracy in the 10th epoch is 77.63%.",
+                    100 * TUTORIAL["train_acc"], pct(f.train_acc), scale, gates=g, section="verdict", unit="%"),
         judge_level(NAME, "04-run-range", "Runs of it vary between 70% and 80% test accuracy.",
-                    [0.70, 0.80], f.test_acc.tolist(), scale, gates=g, section="verdict"),
+                    [70.0, 80.0], pct(f.test_acc), scale, gates=g, section="verdict", unit="%"),
     ]
