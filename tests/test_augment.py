@@ -341,6 +341,14 @@ def test_cam_peaks_mapping():
     ties = torch.randint(0, 3, (200, 7, 5)).float()  # many ties: the first in row-major order
     flat = ties.flatten(1).argmax(1)
     assert torch.equal(cam_peaks(ties, (7, 5)), torch.stack([flat // 5, flat % 5], 1))
+    # NaN counts as the maximum in torch.argmax; a map holding one keeps argmax's answer
+    nan = torch.rand(6, 7, 5)
+    nan[1, 3, 2] = float("nan")
+    nan[4, 0, 1] = float("nan")
+    nan[4, 6, 4] = float("nan")
+    flat = nan.flatten(1).argmax(1)
+    assert flat[1] == 3 * 5 + 2 and flat[4] == 1
+    assert torch.equal(cam_peaks(nan, (7, 5)), torch.stack([flat // 5, flat % 5], 1))
 
 
 @pytest.mark.parametrize("corner", ["top_left", "top_right", "bottom_left", "bottom_right", "random"])

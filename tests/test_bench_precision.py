@@ -138,3 +138,27 @@ def test_pure_step_trains_a_private_copy_reset_before_every_measurement():
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # the original is untouched
     assert not opt.state  # and so is its optimiser
     assert all(torch.equal(after_one[k], v) for k, v in pure.model.state_dict().items())  # same start each time
+
+
+def test_pure_forward_backward_cycles_through_a_pool_of_distinct_batches():
+    """With ``batch_size``, step i trains on batch i mod k of the pool: the same weights as a
+    hand-written loop over those batches (and not those of one batch repeated)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+    x, y = torch.randn(12, 3, 4, 4), torch.tensor([0, 1, 2] * 4)
+
+    def trained(batches):
+        m = __import__("copy").deepcopy(model)
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        for xb, yb in batches:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(m(xb), yb).backward()
+            opt.step()
+        return m[1].weight
+
+    m = __import__("copy").deepcopy(model)
+    n, _, _ = pure_forward_backward(m, torch.optim.SGD(m.parameters(), lr=0.1), x, y, steps=5, batch_size=4)
+    assert n == 20
+    pool = [(x[i:i + 4], y[i:i + 4]) for i in (0, 4, 8)]
+    assert torch.allclose(m[1].weight, trained([pool[i % 3] for i in range(5)]), atol=1e-6)
+    assert not torch.allclose(m[1].weight, trained([pool[0]] * 5), atol=1e-3)

@@ -63,6 +63,11 @@ class Erasing(BatchTransform):
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
         floating = x.is_floating_point()
         w = self.weight(params, tuple(x.shape[-2:]), x.dtype if floating else torch.float32)
+        if floating and self.fill == "zero":
+            # x - x * w: exactly x where w == 0 and exactly +0.0 where w == 1 (x - x), the
+            # same bits as the lerp below for finite pixels, with one multiply-add: about
+            # half the lerp's time on CPU (the images are read once, not via a zero tensor).
+            return torch.addcmul(x, x, w, value=-1)  # (B, C, H, W)
         fill = self._fill_values(x, params)
         if floating:
             # lerp(x, fill, w) is exactly x where w == 0 and exactly fill where w == 1

@@ -58,6 +58,7 @@ from .timing import Clock, PureStep, alternating_rounds, load_average, loads, me
 CAM_EPOCH_TARGET = 0.85  # whole CAM-erasing epoch / pure f+b
 CAM_PASS_TARGET = 1.3  # CAM pass / one eval forward of its batch
 TEST_IMAGES = 10_000
+POOL = 32  # distinct pre-made batches the pure f+b reference cycles through
 
 
 @dataclass
@@ -150,11 +151,14 @@ class DesignBench:
         factor = 2 if design.doubled else 1
         steps, rest = divmod(len(sub), B)
         self.pure_steps = steps
-        x, y = t.to_input(sub.images[:B]), sub.labels[:B].to(t.device)
-        self.x = torch.cat([x] * factor).contiguous(memory_format=t.memory_format)  # (factor * B, C, H, W)
-        self.y = torch.cat([y] * factor)
+        # a pool of up to POOL distinct batches (each doubled for doubled designs), taken in turn
+        n = max(min(steps, POOL), 1) * B
+        x, y = t.to_input(sub.images[:n]), sub.labels[:n].to(t.device)
+        xs = [torch.cat([xb] * factor) for xb in x.split(B)]
+        self.x = torch.cat(xs).contiguous(memory_format=t.memory_format)  # (pool * factor * B, C, H, W)
+        self.y = torch.cat([torch.cat([yb] * factor) for yb in y.split(B)])
         self.last = (self.x[: rest * factor], self.y[: rest * factor]) if rest >= 2 else None
-        self.pure_step = PureStep(t.model, t.optimizer, self.x, self.y, precision, self.last)
+        self.pure_step = PureStep(t.model, t.optimizer, self.x, self.y, precision, self.last, batch_size=factor * B)
 
     def warm_up(self) -> None:
         self.pure_step(2)

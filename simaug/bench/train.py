@@ -97,8 +97,8 @@ def bench_model(name: str, train, precisions, steps: int, batch_size: int, round
                           channels_last=channels_last, precision=p)
         t = Trainer(create_model(name), cfg, sub)
         trainers[p] = t
-        x = t.to_input(sub.images[:batch_size])
-        y = sub.labels[:batch_size].to(t.device)
+        x = t.to_input(sub.images)  # the trainer's images as ``steps`` distinct pre-made batches
+        y = sub.labels.to(t.device)
 
         def epoch(t=t):
             t.epoch += 1
@@ -107,7 +107,7 @@ def bench_model(name: str, train, precisions, steps: int, batch_size: int, round
             return r["train_images"], c.wall, c.cpu
 
         fns[f"trainer {p}"] = epoch
-        pure = PureStep(t.model, t.optimizer, x, y, p)  # a private copy, reset before every measurement
+        pure = PureStep(t.model, t.optimizer, x, y, p, batch_size=batch_size)  # a private copy, reset before every measurement
         fns[f"pure {p}"] = (lambda pure=pure: pure(steps))
     times = alternating_rounds(fns, rounds)
     out = {"model": name, "images_per_measurement": steps * batch_size, "channels_last": channels_last,
