@@ -308,3 +308,19 @@ def test_resume_with_another_model_is_a_clear_error(tmp_path):
     assert "holds the weights of another model (Tiny) than this Wider" in msg and str(tmp_path / "checkpoint.pt") in msg
     assert "'extra.weight'" in msg and "conv.weight: (4, 3, 3, 3) saved, (8, 3, 3, 3) now" in msg
     assert "Missing key(s)" not in msg and "size mismatch" not in msg  # not torch's key dump
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_to_input_is_the_out_of_place_normalisation_bit_for_bit(channels_last):
+    """to_input changes the layout on the bytes and normalises in place: the same float32 bits
+    as (x / 255 - mean) / std computed out of place, in the model's memory format."""
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (16, 3, 8, 8), dtype=torch.uint8, generator=g)
+    data = ImageSet(images, torch.arange(16) % 2, ["a", "b"], {"name": "toy"})
+    model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    t = Trainer(model, TrainConfig(epochs=1, batch_size=8, progress=False, channels_last=channels_last), data)
+    expected = (images.float() / 255 - t.mean) / t.std  # (B, C, H, W), contiguous
+    out = t.to_input(images)
+    assert torch.equal(out.contiguous().view(torch.int32), expected.view(torch.int32))
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    assert out.is_contiguous(memory_format=fmt)

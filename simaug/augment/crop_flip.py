@@ -2,14 +2,18 @@
 standard CIFAR augmentation (pad 4, crop 32, flip with probability 1/2) and the
 ``Trainer``'s default transform (``TrainConfig.crop_padding`` / ``flip``).
 
-Two ``gather`` calls, rows then columns, do both for the whole batch: each image gets its
-own offset and flip, with no Python loop over images (airbench's ``batch_flip_lr`` in
-spirit); on CPU ~2x faster than one advanced-indexing gather over (B, C, H, W) indices.
-Works on uint8, before the float conversion, because moving bytes is 4x cheaper.
+One ``gather`` over the flattened padded images does both for the whole batch: each
+image's (H, W) source positions are a cached grid (plain or mirrored) plus its offset, so
+there is no Python loop over images (airbench's ``batch_flip_lr`` in spirit). On CPU it is
+~2x faster than gathering rows then columns, and ~2.5x faster than advanced indexing into
+an ``unfold`` view (measured here at batch 128, uint8). Works on uint8, before the float
+conversion, because moving bytes is 4x cheaper.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Tuple
 
 import torch
 import torch.nn.functional as F
@@ -74,12 +78,21 @@ class RandomCropFlip(BatchTransform):
         B, C, H, W = x.shape
         P = int(self.padding)
         keep = params["apply"]
-        dy = torch.where(keep, params["dy"], P)[:, None]  # (B, 1); P: the uncropped image
-        dx = torch.where(keep, params["dx"], P)[:, None]
-        rows = torch.arange(H, device=x.device) + dy  # (B, H) rows of the padded image
-        cols = torch.arange(W, device=x.device) + dx  # (B, W)
-        cols = torch.where((params["flip"] & keep)[:, None], cols.flip(1), cols)
+        dy = torch.where(keep, params["dy"], P)  # (B,); P: the uncropped image
+        dx = torch.where(keep, params["dx"], P)
+        flip = (params["flip"] & keep)[:, None, None]
+        plain, mirrored = _grids(H, W, P, x.device)  # (H, W) positions in a padded image
+        index = torch.where(flip, mirrored, plain) + (dy * (W + 2 * P) + dx)[:, None, None]  # (B, H, W)
         if P:
             x = F.pad(x, (P, P, P, P))  # (B, C, H + 2P, W + 2P)
-        x = x.gather(2, rows[:, None, :, None].expand(B, C, H, x.shape[3]))  # (B, C, H, W + 2P)
-        return x.gather(3, cols[:, None, None, :].expand(B, C, H, W))  # (B, C, H, W)
+        x = x.reshape(B, C, -1).gather(2, index.reshape(B, 1, H * W).expand(B, C, H * W))
+        return x.reshape(B, C, H, W)
+
+
+@functools.lru_cache(maxsize=16)
+def _grids(H: int, W: int, P: int, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Flat positions (H, W) int64 of an H x W crop at offset (0, 0) in the image padded by
+    P, and of its left-right mirror (columns W - 1 .. 0)."""
+    rows = torch.arange(H, device=device)[:, None] * (W + 2 * P)
+    cols = torch.arange(W, device=device)
+    return rows + cols, rows + cols.flip(0)
