@@ -108,10 +108,10 @@ def train_generator(
         sums: Dict[str, float] = {}
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            x = images[idx].to(device).float() / 127.5 - 1.0  # (B, 3, 32, 32) in [-1, 1]
+            x = images.index_select(0, idx).to(device).float() / 127.5 - 1.0  # (B, 3, 32, 32) in [-1, 1]
             flip = torch.rand(x.shape[0], 1, 1, 1, device=device) < 0.5
             x = torch.where(flip, x.flip(-1), x)
-            losses = model.training_step(x, labels[idx].to(device), optimizers)
+            losses = model.training_step(x, labels.index_select(0, idx).to(device), optimizers)
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
         steps = n // batch_size

@@ -182,8 +182,9 @@ class Trainer:
             idx = order[i : i + c.batch_size]
             if len(idx) < 2:  # a batch of one breaks batch norm; drop it
                 break
-            xb = self.transform(self._train_images[idx], generator=self.generator)  # (B, C, H, W) uint8
-            yield self.to_input(xb), self._train_labels[idx]
+            # index_select, not images[idx]: the same rows, ~20x faster on CPU for a uint8 batch
+            xb = self.transform(self._train_images.index_select(0, idx), generator=self.generator)  # (B, C, H, W) uint8
+            yield self.to_input(xb), self._train_labels.index_select(0, idx)
 
     # -- loop -------------------------------------------------------------------------
     def autocast(self):
