@@ -32,6 +32,16 @@ def git_commit(root: Path = REPO_ROOT) -> str:
         return "unknown (not a git checkout)"
 
 
+_CODE_COMMIT = git_commit()  # taken when simaug is imported: the code this process runs
+
+
+def code_commit() -> str:
+    """The commit of the code this process imported (``git_commit()`` at import time). A run
+    that ends after the checkout moved on records the code it ran, not the new HEAD; a
+    long-lived Ray worker keeps the commit of its import."""
+    return _CODE_COMMIT
+
+
 def package_versions(names: Iterable[str] = PACKAGES) -> Dict[str, str]:
     out = {"python": platform.python_version()}
     for n in names:
@@ -97,7 +107,7 @@ def collect(params: Optional[Dict[str, Any]] = None, datasets: Iterable[Dict[str
         precision, source = "fp32", "default"
     rec = {
         "time_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": git_commit(),
+        "commit": code_commit(),
         "params": params or {},
         "datasets": [dataset_record(d) for d in datasets],
         "versions": package_versions(),

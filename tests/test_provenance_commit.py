@@ -1,0 +1,22 @@
+"""The commit in a provenance record is the code the process imported, not the HEAD at the
+moment the record is written (a campaign's runs can end after the checkout moved on)."""
+import subprocess
+
+import pytest
+
+from simaug import provenance
+
+
+def test_commit_is_taken_at_import_not_when_the_record_is_written(monkeypatch):
+    at_import = provenance.code_commit()
+    monkeypatch.setattr(provenance, "git_commit", lambda *a, **k: "f" * 40 + " (HEAD moved on)")
+    record = provenance.collect(params={"seed": 0}, wall_time_s=1.0)
+    assert record["commit"] == at_import
+
+
+def test_code_commit_names_a_commit_of_this_checkout():
+    sha = provenance.code_commit().split("-")[0]
+    if sha.startswith("unknown"):
+        pytest.skip("not a git checkout")
+    kind = subprocess.run(["git", "cat-file", "-t", sha], cwd=provenance.REPO_ROOT, capture_output=True, text=True)
+    assert kind.stdout.strip() == "commit"
