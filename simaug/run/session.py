@@ -13,12 +13,14 @@ Example (the setup cell of a notebook)::
 """
 from __future__ import annotations
 
+import dataclasses
+
 import html
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -78,6 +80,14 @@ class StudySession:
                 raise RuntimeError("\n".join(f.describe() for f in out.failed))
             self._runs = [self.store.load(s) for s in self.specs]
         return self._runs
+
+    def earlier(self, **changes: Any) -> Tuple[Any, List[StoredRun]]:
+        """An earlier execution of this design: its config (this one with ``changes``) and
+        those of its planned runs that are in the store (nothing is executed). A design
+        revised after a failed gate shows the gate's values at the earlier setting from here."""
+        config = dataclasses.replace(self.config, **changes)
+        specs = self.study.plan(config)
+        return config, [self.store.load(s) for s in specs if self.store.has(s)]
 
     # -- claims and provenance -------------------------------------------------------------
     def write_claims(self, claims: Sequence[Any]) -> Path:

@@ -19,7 +19,7 @@ the design, which is stated before any run).
 from __future__ import annotations
 
 import math
-from typing import List
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -130,6 +130,29 @@ def gates(ch: Chapter, dataset: str) -> List[Gate]:
                       MIN_TRAIN_ACC, "seed-mean running training accuracy of the last epoch (on the training labels, noisy ones included)",
                       unit="%"),
     ]
+
+
+def revision_table(earlier: Sequence[Tuple[Config, Sequence]], dataset: str = "cifar10") -> pd.DataFrame:
+    """The gates of ``dataset`` at each earlier execution of the design, from its stored
+    cross-entropy runs: ``earlier`` holds ``(config, runs)`` pairs (``session.earlier(...)``).
+    A design whose gate failed is re-run with what the gate names (here: longer training);
+    this table is the record of why. An execution whose cross-entropy runs are not all in
+    the store gives one row saying so."""
+    rows = []
+    for config, runs in earlier:
+        ch = Chapter(runs, config)
+        epochs = config.cifar_epochs if dataset == "cifar10" else config.hangul_epochs
+        try:
+            gs = gates(ch, dataset)
+        except KeyError:
+            rows.append({"execution": f"{epochs} epochs", "gate": "—", "measured": "cross-entropy runs not in the store",
+                         "needs": "—", "passed": "—"})
+            continue
+        n = len(ch.seeds(dataset, "cross-entropy"))
+        rows += [{"execution": f"{epochs} epochs, {n} seeds", "gate": g.name, "measured": g.detail or fmt_num(g.measured, g.unit),
+                  "needs": g.threshold if isinstance(g.threshold, str) else fmt_num(g.threshold, g.unit),
+                  "passed": "yes" if g.passed else "NO"} for g in gs]
+    return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 
 # -- claims ---------------------------------------------------------------------------------

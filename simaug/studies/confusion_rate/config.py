@@ -52,6 +52,7 @@ class Config(StudyConfig):
     sweep_ks: List[float] = field(default_factory=lambda: [1.0, 3.0])
     sweep_seeds: List[int] = field(default_factory=lambda: [0])
     hangul_seeds: List[int] = field(default_factory=lambda: [0])
+    earlier_cifar_epochs: List[int] = field(default_factory=list)
 
     def validate(self) -> None:
         self.check_choice("model_name", self.model_name, list_models())
@@ -75,6 +76,10 @@ class Config(StudyConfig):
                 self.check_seeds(name, getattr(self, name))
             elif not isinstance(getattr(self, name), (list, tuple)):
                 raise ConfigError(f"parameter {name}={getattr(self, name)!r}: must be a list of integers >= 0 (or [])")
+        if not isinstance(self.earlier_cifar_epochs, (list, tuple)) or not all(
+                isinstance(e, int) and not isinstance(e, bool) and e >= 1 for e in self.earlier_cifar_epochs):
+            raise ConfigError(f"parameter earlier_cifar_epochs={self.earlier_cifar_epochs!r}: must be a list of whole "
+                              "numbers of epochs >= 1 (or [])")
         if not isinstance(self.sweep_ks, (list, tuple)):
             raise ConfigError(f"parameter sweep_ks={self.sweep_ks!r}: must be a list of numbers >= 0 (or [])")
         for v in self.sweep_ks:
