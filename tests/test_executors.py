@@ -88,9 +88,18 @@ def test_a_run_killed_mid_way_leaves_no_entry_and_resumes_from_its_checkpoint(wo
         proc.wait()
     assert not store.has(spec) and ckpt.exists()
     assert [p for p in (work / "runs").rglob("*") if p.is_dir() and p.name.endswith(".tmp")] == []
-    run_specs([spec], store, log=lambda m: None, threads=1)
+    # asked for 2 threads, the run resumes at the 1 its checkpoint was trained with (float sums
+    # depend on the count), so it equals an uninterrupted 1-thread run exactly
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        run_specs([spec], store, log=lambda m: None, threads=2)
+    finally:
+        torch.set_num_threads(before)
     resumed = store.load(spec)
     assert resumed.result.provenance["resumed_from_checkpoint"] is True
+    assert resumed.result.provenance["device"]["torch_threads"] == 1
     fresh = RunStore(work / "fresh")
     run_specs([spec], fresh, log=lambda m: None, threads=1)
     assert diff_metrics(fresh.load(spec).metrics, resumed.metrics) == []

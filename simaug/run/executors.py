@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from .. import provenance
 from ..runstore import RunResult, RunStore, canonical, spec_key, work_dir
 from ..studies import get_study
+from ..train.checkpoint import load_checkpoint
 
 EXECUTORS = ("local", "ray")
 
@@ -50,6 +51,17 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
     study = get_study(spec["study"])
     folder = work_dir(spec)
     resumed = folder.exists() and any(folder.rglob("checkpoint.pt"))
+    saved = checkpoint_threads(folder) if resumed else set()
+    if len(saved) == 1 and saved != {torch.get_num_threads()}:
+        # resume at the thread count the checkpoint was trained with: float sums depend on it,
+        # and the stored run must equal an uninterrupted one (and ``runs verify``)
+        n = saved.pop()
+        print(f"resuming {spec_key(spec)} at {n} torch threads, the count its checkpoint was trained with "
+              f"(asked for {torch.get_num_threads()})", flush=True)
+        torch.set_num_threads(n)
+    elif len(saved) > 1:
+        raise RuntimeError(f"the checkpoints in {folder} were trained at different thread counts {sorted(saved)}; "
+                           f"their runs cannot be resumed exactly: delete {folder} to start afresh")
     t0 = time.perf_counter()
     result = study.execute(spec, folder)
     wall = time.perf_counter() - t0
@@ -60,6 +72,17 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
     if not keep_work:
         shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+def checkpoint_threads(folder) -> set:
+    """The torch thread counts recorded in the trainer checkpoints under ``folder`` (empty
+    for checkpoints written before the count was recorded, or none)."""
+    counts = set()
+    for path in sorted(folder.rglob("checkpoint.pt")):
+        state = load_checkpoint(path)
+        if isinstance(state, dict) and state.get("threads"):
+            counts.add(int(state["threads"]))
+    return counts
 
 
 def run_specs(specs: Sequence[Dict[str, Any]], store: RunStore, executor: str = "local", jobs: int = 1,

@@ -324,6 +324,9 @@ class Trainer:
             "model_class": type(self.model).__name__,
             "wall_time_s": self.wall_time_s,
             "initial_loss": self.initial_loss,
+            # float sums depend on the thread count: a run resumed at another count is not
+            # bit-identical to an uninterrupted one (simaug.run resumes at this count)
+            "threads": torch.get_num_threads(),
         }
 
     def save_checkpoint(self, path: os.PathLike) -> None:
