@@ -324,3 +324,12 @@ def test_to_input_is_the_out_of_place_normalisation_bit_for_bit(channels_last):
     assert torch.equal(out.contiguous().view(torch.int32), expected.view(torch.int32))
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     assert out.is_contiguous(memory_format=fmt)
+
+
+def test_to_input_leaves_a_float_batch_unchanged():
+    data = toy_set(16)
+    t = Trainer(Tiny(), TrainConfig(epochs=1, batch_size=8, progress=False), data)
+    x = data.images.float()
+    before = x.clone()
+    t.to_input(x)
+    assert torch.equal(x, before)

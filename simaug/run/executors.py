@@ -52,10 +52,11 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
     folder = work_dir(spec)
     resumed = folder.exists() and any(folder.rglob("checkpoint.pt"))
     saved = checkpoint_threads(folder) if resumed else set()
+    saved_threads = None
     if len(saved) == 1 and saved != {torch.get_num_threads()}:
         # resume at the thread count the checkpoint was trained with: float sums depend on it,
         # and the stored run must equal an uninterrupted one (and ``runs verify``)
-        n = saved.pop()
+        n, saved_threads = saved.pop(), torch.get_num_threads()
         print(f"resuming {spec_key(spec)} at {n} torch threads, the count its checkpoint was trained with "
               f"(asked for {torch.get_num_threads()})", flush=True)
         torch.set_num_threads(n)
@@ -63,12 +64,16 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
         raise RuntimeError(f"the checkpoints in {folder} were trained at different thread counts {sorted(saved)}; "
                            f"their runs cannot be resumed exactly: delete {folder} to start afresh")
     t0 = time.perf_counter()
-    result = study.execute(spec, folder)
-    wall = time.perf_counter() - t0
-    own = dict(result.provenance)
-    datasets = own.pop("datasets", [])
-    result.provenance = provenance.collect(params=spec, datasets=datasets, wall_time_s=wall, run_key=spec_key(spec),
-                                           resumed_from_checkpoint=bool(resumed), **own)
+    try:
+        result = study.execute(spec, folder)
+        wall = time.perf_counter() - t0
+        own = dict(result.provenance)
+        datasets = own.pop("datasets", [])
+        result.provenance = provenance.collect(params=spec, datasets=datasets, wall_time_s=wall, run_key=spec_key(spec),
+                                               resumed_from_checkpoint=bool(resumed), **own)
+    finally:
+        if saved_threads is not None:
+            torch.set_num_threads(saved_threads)  # the worker's next run starts at its own count
     if not keep_work:
         shutil.rmtree(folder, ignore_errors=True)
     return result

@@ -14,7 +14,6 @@ Example (the setup cell of a notebook)::
 from __future__ import annotations
 
 import dataclasses
-
 import html
 import json
 import os

@@ -169,7 +169,8 @@ class Trainer:
         # the layout change on the bytes (4x cheaper than on floats), then the arithmetic in
         # place: the same values, bit for bit, as (x / 255 - mean) / std out of place
         x = images.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
-        return x.float().div_(255).sub_(self.mean).div_(self.std)
+        # copy=True: a float batch passed in is never modified by the in-place arithmetic
+        return x.to(torch.float32, copy=True).div_(255).sub_(self.mean).div_(self.std)
 
     def _epoch_generator(self, epoch: int) -> torch.Generator:
         return torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
