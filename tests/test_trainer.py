@@ -312,8 +312,8 @@ def test_resume_with_another_model_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("channels_last", [True, False])
 def test_to_input_is_the_out_of_place_normalisation_bit_for_bit(channels_last):
-    """to_input changes the layout on the bytes and normalises in place: the same float32 bits
-    as (x / 255 - mean) / std computed out of place, in the model's memory format."""
+    """to_input normalises in place, then changes the layout: the same float32 bits as
+    (x / 255 - mean) / std computed out of place, in the model's memory format."""
     g = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (16, 3, 8, 8), dtype=torch.uint8, generator=g)
     data = ImageSet(images, torch.arange(16) % 2, ["a", "b"], {"name": "toy"})

@@ -159,6 +159,25 @@ def test_crop_flip_matches_per_image_reference_and_the_function():
     assert 0 < int(kept.sum()) < 7 and torch.equal(half.apply(x, prm)[kept], x[kept])
 
 
+def test_crop_flip_without_padding_or_flip_is_the_identity_and_draws_the_same_numbers():
+    """padding=0, flip=False (chapter 00's recipe) skips the gather: the images come back
+    unchanged, and the generator advances exactly as before (later draws stay the same)."""
+    x = torch.randint(0, 255, (9, 3, 6, 5), dtype=torch.uint8)
+    aug = create_augment("crop_flip", padding=0, flip=False)
+    g, ref = gen(3), gen(3)
+    out = aug(x, g)
+    assert torch.equal(out, x)
+    # no offsets (padding 0), no flips and p = 1: nothing is drawn, before or after
+    assert torch.equal(torch.rand(5, generator=g), torch.rand(5, generator=ref))
+    half = create_augment("crop_flip", padding=0, flip=False, p=0.5)  # only the apply flags
+    g, ref = gen(4), gen(4)
+    assert torch.equal(half(x, g), x)
+    assert torch.equal(torch.rand(5, generator=g), torch.rand(14, generator=ref)[9:])
+    gathered = create_augment("crop_flip", padding=0, flip=True)  # the gather path, for contrast
+    prm = gathered.sample(x, gen(0))
+    assert torch.equal(gathered.apply(x, {**prm, "flip": torch.zeros(9, dtype=torch.bool)}), x)
+
+
 def test_random_affine_transform_equals_the_function_and_stays_in_bounds():
     x = torch.rand(5, 3, 16, 16)
     b = AffineBounds(rotation_deg=10.0, scale=0.2, translate=0.1, shear=0.05)

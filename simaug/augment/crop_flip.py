@@ -77,6 +77,8 @@ class RandomCropFlip(BatchTransform):
     def _apply(self, x, params):
         B, C, H, W = x.shape
         P = int(self.padding)
+        if not P and not self.flip:  # nothing to crop or flip: every image is unchanged
+            return x
         keep = params["apply"]
         dy = torch.where(keep, params["dy"], P)  # (B,); P: the uncropped image
         dx = torch.where(keep, params["dx"], P)

@@ -166,11 +166,15 @@ class Trainer:
     # -- data -------------------------------------------------------------------------
     def to_input(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 (B, C, H, W) -> normalised float on the device, in the model's memory format."""
-        # the layout change on the bytes (4x cheaper than on floats), then the arithmetic in
-        # place: the same values, bit for bit, as (x / 255 - mean) / std out of place
-        x = images.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
+        # The arithmetic in place in the batch's own (NCHW) layout, then the layout change:
+        # the same values, bit for bit, as (x / 255 - mean) / std out of place. A per-channel
+        # broadcast in channels_last runs ~6x slower than in NCHW on CPU, and a uint8
+        # channels_last copy costs as much as a float one (measured at batch 128), so
+        # converting the layout first, on the bytes, is the slower order.
+        x = images.to(self.device, non_blocking=True)
         # copy=True: a float batch passed in is never modified by the in-place arithmetic
-        return x.to(torch.float32, copy=True).div_(255).sub_(self.mean).div_(self.std)
+        x = x.to(torch.float32, copy=True).div_(255).sub_(self.mean).div_(self.std)
+        return x.contiguous(memory_format=self.memory_format)
 
     def _epoch_generator(self, epoch: int) -> torch.Generator:
         return torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
