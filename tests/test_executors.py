@@ -133,6 +133,18 @@ def test_runs_status_and_verify(work):
     assert r.returncode == 1 and "test_acc: stored" in r.stdout
 
 
+def test_run_no_render_stores_the_runs_and_leaves_the_page(work):
+    res = work / "results"
+    p = ["-p", "train_subset", "200", "-p", "test_subset", "100", "-p", "epochs", "1", "-p", "seeds", "[0]", "-p", "device", "cpu"]
+    env = {"SIMAUG_WORK": str(work / "work")}
+    r = _cli("run", "04", "--results", str(res), "--no-render", "--threads", "1", *p, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "runs: 1 planned, 0 stored, 1 to execute" in r.stdout and "page not rendered (--no-render)" in r.stdout
+    assert not any(res.rglob("*.ipynb"))
+    r = _cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env)
+    assert json.loads(r.stdout) == {"planned": 1, "stored": 1, "missing": 0}
+
+
 @pytest.mark.parametrize("args,needle", [
     (["-p", "epochs", "-1"], "epochs=-1"),
     (["-p", "device", "tpu"], "device='tpu'"),

@@ -1,7 +1,7 @@
 """The ``run`` and ``runs`` sub-commands of ``python -m simaug``.
 
     python -m simaug run NB --profile P [--executor local|ray] [--jobs N] [--address ADDR]
-                         [--results DIR] [-p KEY VALUE] [--threads N]
+                         [--results DIR] [-p KEY VALUE] [--threads N] [--no-render]
     python -m simaug runs status NB --profile P [--results DIR] [--json]
     python -m simaug runs verify NB --profile P --sample K [--results DIR]
 """
@@ -30,6 +30,9 @@ def add_parsers(sub) -> None:
     r.add_argument("--jobs", type=int, default=1, help="runs at a time under ray (default 1)")
     r.add_argument("--address", default=None, help="an existing Ray cluster: 'auto' or 'ray://host:10001' (default: start Ray locally)")
     r.add_argument("--threads", type=int, default=None, help="torch threads per run and in the notebook (>= 1; default: torch's choice)")
+    r.add_argument("--no-render", action="store_true",
+                   help="execute and store the missing runs, then stop: the page is left as it is (a campaign in chunks, "
+                        "e.g. a few seeds at a time with -p seeds ...)")
     s = sub.add_parser("runs", help="the run store of a notebook: status, verify")
     s.add_argument("action", choices=["status", "verify"])
     s.add_argument("notebook", help="a number like 04, or a notebook name")
@@ -70,11 +73,13 @@ def run(args) -> int:
         print(f"[simaug] {nb.stem} at profile {profile} {overrides or ''}", flush=True)
         try:
             out = run_notebook(nb, profile, overrides, results=args.results, executor=args.executor, jobs=args.jobs,
-                               address=args.address, threads=args.threads, log=lambda m: print(m, flush=True))
+                               address=args.address, threads=args.threads, log=lambda m: print(m, flush=True),
+                               render_page=not args.no_render)
         except RunFailed as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        print(f"[simaug] wrote {_show(out)}", flush=True)
+        print(f"[simaug] wrote {_show(out)}" if out is not None else f"[simaug] {nb.stem}: runs stored, page not rendered (--no-render)",
+              flush=True)
     return 0
 
 

@@ -145,9 +145,9 @@ def render(prep: Prepared, results: Path = RESULTS, threads: Optional[int] = Non
 
 def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any]] = None, results: Path = RESULTS,
                  executor: str = "local", jobs: int = 1, address: Optional[str] = None, threads: Optional[int] = None,
-                 log: Callable[[str], None] = print) -> Path:
-    """Plan, execute the missing runs, render. Raises :class:`RunFailed` (nothing rendered)
-    when a run failed."""
+                 log: Callable[[str], None] = print, render_page: bool = True) -> Optional[Path]:
+    """Plan, execute the missing runs, render (unless ``render_page`` is false: then None).
+    Raises :class:`RunFailed` (nothing rendered) when a run failed."""
     prep = prepare(notebook, profile, overrides)
     check_threads(threads)
     t0 = time.perf_counter()
@@ -157,6 +157,8 @@ def run_notebook(notebook: Path, profile: str, overrides: Optional[Dict[str, Any
                         f"{prep.notebook.stem} was not rendered:\n" + "\n".join(f.describe() for f in out.failed))
     if out.executed:
         log(f"executed {len(out.executed)} runs in {time.perf_counter() - t0:.0f} s")
+    if not render_page:
+        return None
     return render(prep, results, threads=threads)
 
 
