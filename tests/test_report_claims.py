@@ -50,6 +50,16 @@ def test_effect_reproduced_when_ci_excludes_zero_on_the_claimed_side():
     assert lower.status == "reproduced"
 
 
+def test_effect_reproduced_says_when_its_size_differs_from_the_source():
+    # diff 1.0 with CI ≈ (0.66, 1.34): the sign is the source's; its size is beyond 0.2, short of 1.5, inside (0.5, 2)
+    a, b = [2.0, 2.2, 1.9], [1.0, 1.1, 1.0]
+    assert "larger effect here" in effect(a, b, (0.1, 0.2)).reason
+    assert "smaller effect here" in effect(a, b, 1.5).reason and effect(a, b, 1.5).status == "reproduced"
+    assert "size differs" not in effect(a, b, (0.5, 2.0)).reason
+    lower = judge_effect(CH, "y", "lower error", -0.1, compare([6.0, 6.1, 6.05], [7.0, 7.2, 7.1]), "s", direction=-1)
+    assert lower.status == "reproduced" and "larger effect here" in lower.reason  # −1.05 is beyond −0.1
+
+
 def test_effect_contradicted_by_the_opposite_sign():
     c = effect([41.1, 44.3, 44.9], [48.25, 49.55, 49.2], (1.68, 3.38))  # chapter 00's CIFAR-10 numbers
     assert c.status == "contradicted" and "opposite sign" in c.reason

@@ -73,3 +73,16 @@ def test_cli_refuses_unknown_parameter_with_the_accepted_list():
     assert r.returncode == 2 and "'epochs' takes a int" in r.stderr
     r = subprocess.run([sys.executable, "-m", "simaug", "run", "77"], capture_output=True, text=True)
     assert r.returncode == 2 and "no single notebook matches '77'" in r.stderr
+
+
+def test_papermill_reads_every_parameters_cell_whole():
+    """papermill's own inspection sees every parameter (a comment such as ``besides k = 0`` made it
+    skip a line with a warning at every render)."""
+    from papermill.translators import PythonTranslator
+
+    from simaug.run import list_notebooks
+
+    for name in list_notebooks():
+        path = resolve_notebook(name)
+        cell = next(c for c in nbformat.read(str(path), as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+        assert [p.name for p in PythonTranslator.inspect(cell)] == list(read_parameters(path)), name

@@ -145,6 +145,12 @@ def judge_effect(chapter: str, id: str, claim: str, source_value: Union[float, S
             status = "reproduced"
             reason = (f"{_cap(ours_txt)} lies {'above' if direction > 0 else 'below'} 0, on the side the source claims"
                       + (f" ({src_txt})." if numeric else "."))
+            if numeric and src_range != (0.0, 0.0):
+                # the status is about the sign; say so when the size differs resolvably from the source's
+                if min(lo * direction, hi * direction) > max(src_range[0] * direction, src_range[1] * direction):
+                    reason += " The size differs: the whole interval lies beyond the source's value (a larger effect here)."
+                elif max(lo * direction, hi * direction) < min(src_range[0] * direction, src_range[1] * direction):
+                    reason += " The size differs: the whole interval lies short of the source's value (a smaller effect here)."
         else:
             ruled_out = (src_range[1] < lo or src_range[0] > hi) if numeric else side == -direction
             if ruled_out:
