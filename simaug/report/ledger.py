@@ -27,7 +27,7 @@ from typing import Mapping, Optional, Sequence, Union
 import yaml
 
 from .claims import STATUSES
-from .format import fmt_interval, fmt_num
+from .frame import ours_text, source_text
 
 __all__ = ["render_ledger", "toc_pages", "slugify", "BADGES"]
 
@@ -55,32 +55,6 @@ def badge(status: str) -> str:
 def _cell(text) -> str:
     """One line of list-table cell text: no newlines, markdown emphasis characters escaped."""
     return str(text).replace("\n", " ").replace("*", "\\*").strip()
-
-
-def _source(d: dict) -> str:
-    v, unit = d.get("source_value"), d.get("unit", "")
-    sign = d.get("kind") in ("effect", "equivalence")
-    if v is None:
-        return "—"
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (list, tuple)):
-        return fmt_interval(v, unit, sign=sign)
-    return fmt_num(v, unit, sign=sign)
-
-
-def _ours(d: dict) -> str:
-    unit = d.get("unit", "")
-    sign = d.get("kind") in ("effect", "equivalence")
-    ours = d.get("ours")
-    text = fmt_num(ours, unit, sign=sign) if not isinstance(ours, str) else ours
-    ci = d.get("ci")
-    if ci is not None and ci[0] is not None and ci[1] is not None:
-        label = "PI" if d.get("interval") == "prediction" else "CI"
-        text += f", 95% {label} {fmt_interval(ci, '', sign=sign)}"
-    if d.get("n") is not None:
-        text += f", n={d['n']}"
-    return text
 
 
 def toc_pages(toc: Union[str, Path] = "_toc.yml") -> dict[str, dict]:
@@ -166,6 +140,6 @@ def render_ledger(claims: Sequence[dict], pages: Optional[Mapping[str, Mapping[s
                 anchor = f"#{slugify(d['section'])}" if d.get("section") else ""
                 text = f"[{text}]({link}{anchor})"
             lines += [f"* - **{text}**", "", f"    *Scale:* {_cell(d['scale'])}", "", f"    *Reason:* {_cell(d['reason'])}",
-                      f"  - {_cell(_source(d))}", f"  - {_cell(_ours(d))}", f"  - {badge(d['status'])}"]
+                      f"  - {_cell(source_text(d))}", f"  - {_cell(ours_text(d))}", f"  - {badge(d['status'])}"]
         lines += ["```", ""]
     return "\n".join(lines)
