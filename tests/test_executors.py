@@ -49,6 +49,27 @@ def test_local_executor_stores_each_run_and_skips_stored_ones(work):
     assert again.executed == [] and again.failed == []
 
 
+def test_local_executor_skips_a_run_another_process_stored_meanwhile(work, monkeypatch):
+    """Two commands on one store (e.g. two chunks of a campaign) never train the same run twice."""
+    from simaug.run import executors
+
+    store, specs = RunStore(work / "runs"), tiny_specs()
+    other = RunStore(work / "runs")
+    real = executors.execute_spec
+
+    def first_run_then_the_other_process_stores_the_second(spec, **kw):
+        result = real(spec, **kw)
+        if spec_key(spec) == spec_key(specs[0]):
+            other.write(specs[1], real(specs[1], **kw))  # "another process" finishes seed 1 meanwhile
+        return result
+
+    monkeypatch.setattr(executors, "execute_spec", first_run_then_the_other_process_stores_the_second)
+    logs = []
+    out = run_specs(specs, store, log=logs.append)
+    assert out.executed == [spec_key(specs[0])] and store.has(specs[1])
+    assert any("stored meanwhile, skipped" in m for m in logs)
+
+
 @pytest.mark.slow
 def test_ray_gives_the_same_stored_metrics_as_local_and_survives_a_failing_run(work):
     pytest.importorskip("ray")

@@ -37,7 +37,8 @@ def test_registered_and_defaults_are_the_parameters_cell():
     ("test_subset", 50), ("epochs", 0), ("optimizer", "rmsprop"), ("weight_decay", -1.0), ("bnn_sources", ["small_real"]),
     ("bnn_seeds", []), ("kl_weight", float("nan")), ("mc_samples", 1), ("calibration_weight_decays", [0.0, 0.0]),
     ("calibration_weight_decays", [-0.1]), ("calibration_seeds", [1, 1]), ("ece_bins", 1), ("ood_subset", 20000),
-    ("precision", "fp16"), ("model_name", "vgg"), ("gan_batch_size", 4000),
+    ("precision", "fp16"), ("model_name", "vgg"), ("gan_batch_size", 4000), ("earlier_gan_epochs", [0]),
+    ("earlier_gan_epochs", 15),
 ])
 def test_config_refuses_bad_values_naming_the_parameter(name, value):
     with pytest.raises(ConfigError, match=name.split("[")[0]):
@@ -56,7 +57,7 @@ def test_report_plan_is_the_issue_15_design():
     assert len(specs) == 1 + 4 * 5 + 2 * 2 * 3 + 2 * 3 == len({spec_key(s) for s in specs})
     gen = specs[0]
     assert gen["kind"] == "generator" and gen == study.generator_spec(cfg)
-    assert gen["data"]["subset"] == 0 and gen["train"]["epochs"] == 15 and gen["generator"] == {"name": "cdcgan", "width": 32}
+    assert gen["data"]["subset"] == 0 and gen["train"]["epochs"] == 40 and gen["generator"] == {"name": "cdcgan", "width": 32}
     arms = study.arms(cfg)
     count = Counter((a.part, a.arm) for a in arms)
     assert {k: v for k, v in count.items() if k[0] == "sources"} == {("sources", s): 5 for s in study.SOURCES}
@@ -276,6 +277,23 @@ def test_a_failed_generator_gate_makes_every_generated_data_claim_uninformative(
     for cid in ("03-generated-vs-real", "03-generated-augments-small-real", "03-bnn-collapse-generated"):
         assert claims[cid].status == "uninformative" and "generator" in claims[cid].reason
     assert claims["03-bnn-collapse-real"].status == "reproduced"  # real-data claims keep their status
+
+
+def test_revision_table_reports_the_generator_gate_of_an_earlier_execution():
+    """A design re-run with a longer-trained generator shows the earlier execution's generator
+    gates from its stored generated-data runs alone; an execution not in the store says so."""
+    import dataclasses
+
+    cfg = report_like()
+    earlier = dataclasses.replace(cfg, gan_epochs=15, sources=["generated"], bnn_sources=[], calibration_weight_decays=[])
+    runs = synthetic(earlier, accuracies(gen=0.22))
+    assert len(runs) == 1 + 5  # the generator and the five classifiers on its samples
+    table = verdict.revision_table([(earlier, runs), (dataclasses.replace(earlier, gan_epochs=7), [])])
+    first = table[table.execution == "generator 15 epochs, 5 seeds"].set_index("gate")
+    assert first.loc["generator's samples train a classifier", "passed"] == "NO"
+    assert first.loc["generator's samples train a classifier", "measured"].startswith("22.")
+    assert first.loc["same generated data", "passed"] == "yes"
+    assert table.iloc[-1].execution == "generator 7 epochs" and "not all in the store" in table.iloc[-1].measured
 
 
 def test_weights_of_another_generator_fail_the_same_data_gate():

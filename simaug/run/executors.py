@@ -112,6 +112,9 @@ def _label(spec: Dict[str, Any]) -> str:
 
 def _run_local(todo, store, out, *, jobs, address, threads, log):
     for i, spec in enumerate(todo, 1):
+        if store.has(spec):  # stored meanwhile by another process working on the same store
+            log(f"[{i}/{len(todo)}] {_label(spec)}: stored meanwhile, skipped")
+            continue
         log(f"[{i}/{len(todo)}] {_label(spec)}")
         try:
             result = execute_spec(spec, threads=threads)

@@ -16,7 +16,7 @@ ECE; networks are over-confident (T − 1 > 0; Guo et al., 2017).
 from __future__ import annotations
 
 import math
-from typing import Dict, List
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,34 @@ def gates(res: Results) -> Dict[str, Gate]:
                               "design measured it on 1,000)", n, f"{FULL_TEST:,}", n >= FULL_TEST, "images",
                               f"{n:,} test images (needs {FULL_TEST:,})")
     return g
+
+
+def revision_table(earlier: Sequence[Tuple[Any, Sequence]]) -> pd.DataFrame:
+    """The generator gates of each earlier execution of the design, from its stored generator
+    and generated-data runs: ``earlier`` holds ``(config, runs)`` pairs
+    (``session.earlier(gan_epochs=E, sources=["generated"], bnn_sources=[], calibration_weight_decays=[])``).
+    A design whose gate failed is re-run with what the gate names (here: a longer-trained
+    generator); this table is the record of why. An execution whose runs are not all in the
+    store gives one row saying so."""
+    rows = []
+    for config, runs in earlier:
+        label = f"generator {config.gan_epochs} epochs"
+        try:
+            res = Results(config, runs)
+        except KeyError:
+            rows.append({"execution": label, "gate": "—", "measured": "its runs are not all in the store", "needs": "—",
+                         "passed": "—"})
+            continue
+        if res.generator is None:
+            rows.append({"execution": label, "gate": "—", "measured": "its generator run is not in the store", "needs": "—",
+                         "passed": "—"})
+            continue
+        g = gates(res)
+        n = len(res.generated_accuracy())
+        rows += [{"execution": f"{label}, {n} seeds", "gate": gate.name, "measured": gate.detail or fmt_num(gate.measured, gate.unit),
+                  "needs": gate.threshold if isinstance(gate.threshold, str) else fmt_num(gate.threshold, gate.unit),
+                  "passed": "yes" if gate.passed else "NO"} for gate in (g["generator"], g["same_data"])]
+    return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 
 def claims(res: Results) -> List:

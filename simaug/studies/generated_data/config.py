@@ -55,6 +55,7 @@ class Config(StudyConfig):
     ood_subset: int = 500
     precision: str = "fp32"
     seeds: List[int] = field(default_factory=lambda: [0])
+    earlier_gan_epochs: List[int] = field(default_factory=list)
     device: str = "auto"
 
     def validate(self) -> None:
@@ -102,6 +103,10 @@ class Config(StudyConfig):
         if self.ood_subset > 10000:
             raise ConfigError(f"parameter ood_subset={self.ood_subset}: at most 10000 (the test set's size)")
         self.check_choice("precision", self.precision, ["fp32", "bf16"])
+        e = self.earlier_gan_epochs
+        if not isinstance(e, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in e):
+            raise ConfigError(f"parameter earlier_gan_epochs={e!r}: must be a list of whole numbers of epochs >= 1 "
+                              "(the generator lengths of earlier executions whose gate failed; [] for none)")
 
     @staticmethod
     def _check_names(name, value, choices, allow_empty: bool) -> None:
