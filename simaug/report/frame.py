@@ -10,6 +10,7 @@ from pandas.io.formats.style import Styler
 
 from .claims import Claim
 from .format import fmt_interval, fmt_num
+from .gates import Gate
 
 _CELLS = {"text-align": "left", "white-space": "normal", "vertical-align": "top"}
 
@@ -48,6 +49,14 @@ def ours_text(d: dict) -> str:
     return text
 
 
+def gate_row(g: Gate) -> dict:
+    """One gate as a table row: its name, the value measured (with what it needs), the threshold
+    and whether it passed (used by :func:`gates_frame` and the chapters' revision tables)."""
+    measured = g.measured if isinstance(g.measured, str) else (g.detail or fmt_num(g.measured, g.unit))
+    needs = g.threshold if isinstance(g.threshold, str) else fmt_num(g.threshold, g.unit)
+    return {"gate": g.name, "measured": measured, "needs": needs, "passed": "yes" if g.passed else "NO"}
+
+
 def claims_frame(claims: Sequence[Claim]) -> Styler:
     """One row per claim: the claim (with its id), the source's value, ours with its interval
     and n, the status and why."""
@@ -69,10 +78,7 @@ def gates_frame(claims: Sequence[Claim]) -> Styler:
     for c in claims:
         for g in c.gates:
             seen.setdefault(g.name, g)
-    frame = pd.DataFrame([{"gate": g.name, "what it checks": g.description,
-                           "measured": g.detail or fmt_num(g.measured, g.unit) if not isinstance(g.measured, str) else g.measured,
-                           "needs": g.threshold if isinstance(g.threshold, str) else fmt_num(g.threshold, g.unit),
-                           "passed": "yes" if g.passed else "NO"} for g in seen.values()],
+    frame = pd.DataFrame([{**gate_row(g), "what it checks": g.description} for g in seen.values()],
                          columns=["gate", "what it checks", "measured", "needs", "passed"])
     return frame.style.format(escape="html").hide(axis="index").set_properties(**_CELLS).set_table_styles(
         _width({"gate": 10, "what it checks": 14}), overwrite=False)

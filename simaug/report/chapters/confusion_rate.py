@@ -29,6 +29,7 @@ from ...studies.confusion_rate import design as dsg
 from ...studies.confusion_rate.analysis import LABEL
 from ..compare import Comparison, compare
 from ..format import fmt_interval, fmt_num
+from ..frame import gate_row
 from ..gates import Gate
 from ..judge import judge_check, judge_effect
 from ..resolution import resolution
@@ -149,9 +150,7 @@ def revision_table(earlier: Sequence[Tuple[Config, Sequence]], dataset: str = "c
                          "needs": "—", "passed": "—"})
             continue
         n = len(ch.seeds(dataset, "cross-entropy"))
-        rows += [{"execution": f"{epochs} epochs, {n} seeds", "gate": g.name, "measured": g.detail or fmt_num(g.measured, g.unit),
-                  "needs": g.threshold if isinstance(g.threshold, str) else fmt_num(g.threshold, g.unit),
-                  "passed": "yes" if g.passed else "NO"} for g in gs]
+        rows += [{"execution": f"{epochs} epochs, {n} seeds", **gate_row(g)} for g in gs]
     return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 

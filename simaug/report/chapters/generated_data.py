@@ -25,6 +25,7 @@ from ...studies.generated_data.results import REPORT, Results
 from ...studies.generated_data.specs import NAME, bnn_arm, wd_arm
 from ..compare import compare
 from ..format import fmt_interval, fmt_num
+from ..frame import gate_row
 from ..gates import Gate
 from ..judge import judge_check, judge_effect
 from ..resolution import resolution
@@ -100,9 +101,7 @@ def revision_table(earlier: Sequence[Tuple[Any, Sequence]]) -> pd.DataFrame:
             continue
         g = gates(res)
         n = len(res.generated_accuracy())
-        rows += [{"execution": f"{label}, {n} seeds", "gate": gate.name, "measured": gate.detail or fmt_num(gate.measured, gate.unit),
-                  "needs": gate.threshold if isinstance(gate.threshold, str) else fmt_num(gate.threshold, gate.unit),
-                  "passed": "yes" if gate.passed else "NO"} for gate in (g["generator"], g["same_data"])]
+        rows += [{"execution": f"{label}, {n} seeds", **gate_row(gate)} for gate in (g["generator"], g["same_data"])]
     return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 

@@ -12,10 +12,12 @@ width 32 about 60 s per pass over 50,000 images at 2 threads, measured in the fi
                = 3.6M images (half at BBB speed), + 10 weight samples at test           ~0.55  CPU-h
   calibration  weight decay {0, 5e-4} x 3 seeds x 50k x 30 epochs = 9M images          ~0.85  CPU-h
   bf16 (~2.7x on simple_cnn where the CPU has it) would shorten the classifiers, not the generator (fp32).
-Design revision (before any comparison was read): the first execution trained the generator for 15
-epochs; classifiers trained on its samples stayed below the gate's 30% real-test accuracy, so the
-generator was re-trained for 40 epochs (what the gate names) and the 16 runs on generated images
-re-run; ``earlier_gan_epochs`` keeps the first execution's gate on the page from its stored runs.
+Design revision (decided on the gate alone, before any claim was judged; the real-data runs' metrics
+had been seen when the gate was read): the first execution trained the generator for 15 epochs;
+classifiers trained on its samples stayed below the gate's 30% real-test accuracy, so the generator
+was re-trained for 40 epochs (what the gate names) and the 16 runs on generated images re-run;
+``earlier_gan_epochs`` keeps the first execution's gate on the page from its stored runs. The
+40-epoch generator's first five classifiers also stay below 30%.
 The runs on generated images need the generator's weights: the plan lists the generator first, so the
 local executor trains it first; under Ray, store the generator run first (e.g. `--jobs 1` until it is
 stored), else each run on generated images that finds no weights re-trains the generator itself.
