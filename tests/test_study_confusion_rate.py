@@ -272,6 +272,20 @@ def test_one_seed_gives_no_interval_and_smoke_tables_render():
         study.Chapter(runs[:1], c).run("hangul", "CR", 0)
 
 
+def test_pair_trajectories_pick_the_pairs_confused_over_the_whole_training():
+    """A net that fits its training set has no confusion left in its last epoch (rendered
+    Hangul): the pairs come from every epoch's matrix, so the figure is not empty."""
+    c = study.Config()
+    runs = fake_runs(c)
+    for r in runs:
+        cms = r.result.arrays["train_cms"].copy()
+        cms[-1] = np.diag(cms[-1].sum(1))  # the last epoch: every training image right
+        cms[0, 0, 2], cms[0, 2, 0] = 500, 400  # an early epoch: classes 0 and 2 mixed up most
+        r.result.arrays["train_cms"] = cms
+    for title, (histories, pairs, classes) in study.Chapter(runs, c).pair_trajectories().items():
+        assert pairs[0] == (0, 2) and len(pairs) == 4, title
+
+
 def test_figures_fit_the_page():
     c = study.Config()
     ch = study.Chapter(fake_runs(c), c)

@@ -206,12 +206,13 @@ class Chapter:
 
     def pair_trajectories(self, n: int = 4) -> Dict[str, tuple]:
         """Per data set: the CR per epoch of the first seed's cross-entropy and CR runs and the
-        ``n`` pairs the cross-entropy run confused most in its last epoch."""
+        ``n`` pairs the cross-entropy run confused most over its whole training (its last epoch
+        alone has no confusions left once the training set is fitted, as on Hangul)."""
         out = {}
         for d in ("cifar10", "hangul"):
             s = self.seeds(d, "CR")[0]
             ce, cr = self.run(d, "cross-entropy", s), self.run(d, "CR", s)
-            pairs = top_pairs(ce.result.arrays["train_cms"][-1], n)
+            pairs = top_pairs(ce.result.arrays["train_cms"].sum(0, dtype=np.int64), n)
             out[f"{LABEL[d]}: {n} most confused training pairs"] = ({"cross-entropy": cr_history(ce), "CR": cr_history(cr)},
                                                                      pairs, self.classes(d))
         return out
