@@ -44,3 +44,35 @@ def test_chapter04_claims_match_the_store():
 
     _, runs = stored_runs("04_cifar10_cnn")
     assert [c.to_dict() for c in verdict.claims(runs)] == committed("04_cifar10_cnn")
+
+
+def test_chapter01_claims_match_the_store():
+    from simaug.report.chapters import stn_augment as verdict
+
+    _, runs = stored_runs("01_stn_augment")
+    claims = verdict.claims(runs)
+    assert [c.to_dict() for c in claims] == committed("01_stn_augment"), \
+        "results/claims/01_stn_augment.json is stale: python -m simaug run 01 --profile report"
+    assert all(c.n in (None, 6) or c.n <= 6 for c in claims)  # 6 paired seeds at most
+
+
+def test_chapter03_claims_match_the_store():
+    from simaug.report.chapters import generated_data as verdict
+    from simaug.studies import generated_data as study
+
+    prep, runs = stored_runs("03_generated_data_calibration")
+    res = study.Results(prep.config, runs)
+    claims = verdict.claims(res)
+    assert [c.to_dict() for c in claims] == committed("03_generated_data_calibration"), \
+        "results/claims/03_generated_data_calibration.json is stale: python -m simaug run 03 --profile report"
+    by_id = {c.id: c for c in claims}
+    # the generator's gate failed (its samples train classifiers to ~20%): every claim about generated
+    # images is uninformative because of it; the claims that do not use the generator are judged
+    generated = {"03-generated-vs-real", "03-generated-augments-small-real", "03-bnn-collapse-generated"}
+    for c in claims:
+        failed = {g.name for g in c.gates if not g.passed}
+        assert ("generator's samples train a classifier" in failed) == (c.id in generated), c.id
+        assert failed <= {"generator's samples train a classifier", "deterministic twin learns (generated images)"}, c.id
+        assert (c.status == "uninformative") == bool(failed), c.id
+    assert by_id["03-generated-vs-real"].status == "uninformative"
+    assert by_id["03-temperature-scaling-lowers-ece"].status != "uninformative"

@@ -1,4 +1,4 @@
-"""Chapters 01-03's claims, computed from their committed histories, carry the corrected readings
+"""Chapter 02's claims, computed from its committed histories, carry the corrected readings
 of issue 11, and the committed claim files are what the code computes."""
 import doctest
 import importlib
@@ -20,28 +20,12 @@ def claims():
 
 def test_every_claim_is_well_formed(claims):
     all_claims = [c for chapter in claims.values() for c in chapter.values()]
-    assert len(all_claims) >= 10
+    assert len(all_claims) >= 4
     for c in all_claims:
         assert c.status in STATUSES and c.reason.strip() and c.scale.strip()
         json.dumps(c.to_dict(), allow_nan=False)
         if any(not g.passed for g in c.gates):
             assert c.status == "uninformative" and any(g.name in c.reason for g in c.gates if not g.passed)
-
-
-def test_01_mechanism_claims_are_gated_on_d_and_g(claims):
-    ch = claims["01_stn_augment"]
-    for cid in ("01-g-identity", "01-d-loss-rises"):
-        assert ch[cid].status == "uninformative"
-        assert "2 ln 2" in ch[cid].reason
-    assert "G leaves its identity initialisation" in ch["01-g-identity"].reason
-    assert all(c.status != "reproduced" for c in ch.values())  # at most partly reproduced
-
-
-def test_03_generated_data_is_uninformative_and_temperatures_say_underconfident(claims):
-    ch = claims["03_generated_data_calibration"]
-    for cid in ("03-generated-vs-real", "03-bnn-on-generated", "03-generated-augments"):
-        assert ch[cid].status == "uninformative" and "well above chance" in ch[cid].reason
-    assert "underconfident" in ch["03-overconfident"].reason
 
 
 def test_committed_claim_files_match_the_code(claims):

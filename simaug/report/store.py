@@ -77,7 +77,7 @@ def collect_claims(results_root: Union[str, Path]) -> list[dict]:
     folder = root / "claims"
     if not folder.is_dir():
         raise FileNotFoundError(f"no claims folder at {folder}: chapters write their claims there "
-                                "(python -m simaug.report.legacy writes those of 01-03)")
+                                "(python -m simaug.report.legacy writes that of 02)")
     merged, origin = [], {}
     for f in sorted(folder.glob("*.json")):
         for d in read_claims(f):

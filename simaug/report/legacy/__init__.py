@@ -1,11 +1,11 @@
-"""Claims of chapters 01–03 computed from their committed ``report`` histories.
+"""Claims of chapter 02 computed from its committed ``report`` histories.
 
-Until those chapters are re-run at informative scales, their ledger rows come from the results
+Until a chapter is re-run at an informative scale, its ledger rows come from the results
 already in ``results/report/<notebook>/``, through the same :func:`simaug.report.compare`, gates
-and ``judge_*`` calls a chapter uses (no re-training). Each module ``nb01`` … ``nb03`` exposes
+and ``judge_*`` calls a chapter uses (no re-training). Each module here (now only ``nb02``) exposes
 ``claims(folder) -> list[Claim]``; ``python -m simaug.report.legacy`` writes
-``results/claims/<notebook>.json`` for each. Chapters 00 and 04 write their own claims through their
-studies (a chapter leaves this module when its evidence campaign is in the store).
+``results/claims/<notebook>.json`` for each. Chapters 00, 01, 03 and 04 write their own claims through
+their studies (a chapter leaves this module when its evidence campaign is in the store).
 """
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Union
 
 from ..store import write_claims
-from . import nb01, nb02, nb03
+from . import nb02
 
 #: notebook stem → (module, profile folder its committed run lives in)
-CHAPTERS = {m.CHAPTER: (m, "report") for m in (nb01, nb02, nb03)}
+CHAPTERS = {m.CHAPTER: (m, "report") for m in (nb02,)}
 
-__all__ = ["CHAPTERS", "claims_of", "write_all", "nb01", "nb02", "nb03"]
+__all__ = ["CHAPTERS", "claims_of", "write_all", "nb02"]
 
 
 def claims_of(chapter: str, results: Union[str, Path] = "results") -> list:

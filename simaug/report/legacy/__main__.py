@@ -1,5 +1,5 @@
 """``python -m simaug.report.legacy [--results DIR]``: write results/claims/<notebook>.json for the chapters still judged from
-their earlier committed runs (01–03)."""
+their earlier committed runs (02)."""
 from __future__ import annotations
 
 import argparse

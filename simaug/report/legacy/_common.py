@@ -1,13 +1,11 @@
-"""Readers shared by the legacy chapters: committed histories, provenance, saved notebook outputs.
+"""Readers shared by the legacy chapters: committed histories and provenance.
 
 Every number the legacy claims use is read here from ``results/<profile>/<notebook>/…`` (the
-``history.csv`` of each run, the chapter's CSV tables and ``provenance.json``); the executed
-notebook's saved outputs are read only for numbers stored nowhere else.
+``history.csv`` of each run, the chapter's CSV tables and ``provenance.json``).
 """
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -59,25 +57,3 @@ def plateau_gate(histories: Sequence[pd.DataFrame], what: str, column: str = "te
                                     f"{PLATEAU_TOL:g} point over its last {len(values)} epochs, least-squares line): a comparison "
                                     "of unfinished runs measures how fast each arm learns, not where it ends")
 
-
-def notebook_text(notebook: Path) -> str:
-    """All text outputs (streams, text/plain, text/markdown) of an executed notebook, joined."""
-    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
-    parts = []
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                parts.append("".join(out.get("text", "")))
-            for key in ("text/plain", "text/markdown"):
-                if key in out.get("data", {}):
-                    parts.append("".join(out["data"][key]))
-    return "\n".join(parts)
-
-
-def find_output(notebook: Path, pattern: str) -> re.Match:
-    """First match of ``pattern`` in the notebook's saved outputs; a clear error when absent."""
-    m = re.search(pattern, notebook_text(notebook))
-    if m is None:
-        raise ValueError(f"{notebook}: no saved output matches {pattern!r}; the notebook was re-rendered with other "
-                         "wording, so this legacy number must now be read from the chapter's own claims")
-    return m
