@@ -118,6 +118,15 @@ def test_level_claims_use_the_prediction_interval():
     assert judge_level(CH, "l", "x", 71.22, [69.0, 70.0], "s", gates=[Gate.at_most("g", 2, 1)]).status == "uninformative"
 
 
+def test_level_claims_with_a_source_range_are_judged_and_worded_by_overlap():
+    # PI of [69.0, 69.5, 70.1]: mean 69.53, s 0.55, t_2 4.303 * sqrt(4/3) -> about 66.8 to 72.3
+    near = judge_level(CH, "l", "runs vary between 70% and 80%", [70.0, 80.0], [69.0, 69.5, 70.1], "s", unit="%")
+    assert near.status == "reproduced" and "overlaps the 95% prediction interval" in near.reason
+    apart = judge_level(CH, "l", "runs vary between 75% and 80%", [75.0, 80.0], [69.0, 69.5, 70.1], "s", unit="%")
+    assert apart.status == "contradicted" and "does not overlap" in apart.reason
+    assert "inside" not in near.reason and "outside" not in apart.reason
+
+
 def test_checks():
     assert judge_check(CH, "c", "x", None, 1.0, True, "s", "It held at 1.0.").status == "reproduced"
     assert judge_check(CH, "c", "x", None, 1.0, False, "s", "It failed at 1.0").status == "contradicted"

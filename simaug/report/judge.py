@@ -201,7 +201,11 @@ def judge_level(chapter: str, id: str, claim: str, source_value: Union[float, Se
     else:
         inside = not (src_range[1] < pi[0] or src_range[0] > pi[1])
         status = "reproduced" if inside else "contradicted"
-        reason = (f"{_cap(src_txt)} lies {'inside' if inside else 'outside'} the {level}% prediction interval for one new "
+        if src_range[0] == src_range[1]:
+            where = "lies inside" if inside else "lies outside"
+        else:  # a range is judged by overlap, and said so
+            where = "overlaps" if inside else "does not overlap"
+        reason = (f"{_cap(src_txt)} {where} the {level}% prediction interval for one new "
                   f"run, {fmt_interval(pi, unit)} ({ours_txt}).")
     return Claim(chapter=chapter, id=id, claim=claim, source_value=source_value, ours=m, ci=None if n < 2 else pi, n=n,
                  scale=scale, status=status, reason=_with_note(reason, note), section=section, gates=tuple(gates),
