@@ -136,12 +136,18 @@ def test_runs_status_and_verify(work):
     p = ["-p", "train_subset", "200", "-p", "test_subset", "100", "-p", "epochs", "1", "-p", "seeds", "[0]", "-p", "device", "cpu"]
     env = {"SIMAUG_WORK": str(work / "work")}
     r = _cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env)
-    assert r.returncode == 0 and json.loads(r.stdout) == {"planned": 1, "stored": 0, "missing": 1}
+    assert r.returncode == 0 and json.loads(r.stdout) == {"planned": 1, "stored": 0, "missing": 1, "cpu_hours": 0.0}
     nb = resolve_notebook("04")
     prep = prepare(nb, "smoke", {"train_subset": 200, "test_subset": 100, "epochs": 1, "seeds": [0], "device": "cpu"})
     run_specs(prep.specs, RunStore(res / "runs"), log=lambda m: None)
     r = _cli("runs", "status", "04", "--results", str(res), *p, env=env)
-    assert r.returncode == 0 and "1 planned, 1 stored, 0 missing" in r.stdout
+    assert r.returncode == 0 and "1 planned, 1 stored, 0 missing" in r.stdout and "CPU-hours" in r.stdout
+    # the CPU time is the stored run's wall time times its threads, read from its provenance
+    store = RunStore(res / "runs")
+    prov = store.load(prep.specs[0]).result.provenance
+    assert store.cpu_seconds(prep.specs[0]) == pytest.approx(prov["wall_time_s"] * prov["device"]["torch_threads"])
+    st = json.loads(_cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env).stdout)
+    assert st["cpu_hours"] == pytest.approx(store.cpu_seconds(prep.specs[0]) / 3600) and st["cpu_hours"] > 0
     r = _cli("runs", "verify", "04", "--results", str(res), "--sample", "1", *p, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "all match" in r.stdout
@@ -163,7 +169,8 @@ def test_run_no_render_stores_the_runs_and_leaves_the_page(work):
     assert "runs: 1 planned, 0 stored, 1 to execute" in r.stdout and "page not rendered (--no-render)" in r.stdout
     assert not any(res.rglob("*.ipynb"))
     r = _cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env)
-    assert json.loads(r.stdout) == {"planned": 1, "stored": 1, "missing": 0}
+    st = json.loads(r.stdout)
+    assert {k: st[k] for k in ("planned", "stored", "missing")} == {"planned": 1, "stored": 1, "missing": 0}
 
 
 @pytest.mark.parametrize("args,needle", [

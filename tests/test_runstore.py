@@ -82,6 +82,18 @@ def test_write_then_load_round_trips(tmp_path):
     assert [e.key for e in store.entries("99_toy")] == [spec_key(SPEC)]
 
 
+def test_cpu_seconds_are_wall_time_times_threads(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    assert store.cpu_seconds(SPEC) is None  # not stored
+    store.write(SPEC, _result())
+    assert store.cpu_seconds(SPEC) is None  # the provenance names no thread count
+    r = _result()
+    r.provenance["device"] = {"torch_threads": 2}
+    other = {**SPEC, "seed": 12345}
+    store.write(other, r)
+    assert store.cpu_seconds(other) == 2.0  # 1.0 s of wall time on 2 threads
+
+
 def test_a_failed_write_leaves_no_entry_and_no_temporary_folder(tmp_path, monkeypatch):
     store = RunStore(tmp_path / "runs")
 

@@ -38,7 +38,7 @@ def add_parsers(sub) -> None:
     s.add_argument("notebook", help="a number like 04, or a notebook name")
     _common(s)
     s.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"), help="override one parameter")
-    s.add_argument("--json", action="store_true", help="status as JSON: {planned, stored, missing}")
+    s.add_argument("--json", action="store_true", help="status as JSON: {planned, stored, missing, cpu_hours}")
     s.add_argument("--sample", type=int, default=1, help="verify: how many stored runs to re-execute (cheapest first)")
 
 
@@ -89,7 +89,8 @@ def runs(args) -> int:
     prep = prepare(nb, profile, _overrides(nb, args.param))
     if args.action == "status":
         st = status(prep, args.results)
-        print(json.dumps(st) if args.json else f"{nb.stem} at {profile}: {st['planned']} planned, {st['stored']} stored, {st['missing']} missing")
+        print(json.dumps(st) if args.json else f"{nb.stem} at {profile}: {st['planned']} planned, {st['stored']} stored, {st['missing']} missing"
+              f" (the stored runs took {st['cpu_hours']:.2f} CPU-hours: wall time x threads)")
         return 0
     return verify(prep, args.results, sample=args.sample, log=lambda m: print(m, flush=True))
 

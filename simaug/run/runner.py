@@ -83,10 +83,14 @@ def check_threads(threads: Optional[int]) -> None:
         raise ParameterError(f"--threads {threads!r}: give a whole number of torch threads >= 1 (or leave it out)")
 
 
-def status(prep: Prepared, results: Path = RESULTS) -> Dict[str, int]:
+def status(prep: Prepared, results: Path = RESULTS) -> Dict[str, Any]:
+    """``planned``, ``stored`` and ``missing`` run counts, and ``cpu_hours``: the stored runs'
+    wall times times their torch threads, summed (runs without both numbers count 0)."""
     store = RunStore(Path(results) / "runs")
     stored = sum(store.has(s) for s in prep.specs)
-    return {"planned": len(prep.specs), "stored": stored, "missing": len(prep.specs) - stored}
+    cpu = sum(store.cpu_seconds(s) or 0.0 for s in prep.specs)
+    return {"planned": len(prep.specs), "stored": stored, "missing": len(prep.specs) - stored,
+            "cpu_hours": cpu / 3600}
 
 
 def execute(prep: Prepared, results: Path = RESULTS, executor: str = "local", jobs: int = 1, address: Optional[str] = None,

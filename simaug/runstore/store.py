@@ -68,6 +68,17 @@ class RunStore:
     def missing(self, specs: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
         return [s for s in specs if not self.has(s)]
 
+    def cpu_seconds(self, spec: Dict[str, Any]) -> Optional[float]:
+        """CPU time a stored run took: its wall time times the torch threads it ran with (from its
+        provenance, without reading its arrays); None when the run is not stored or its provenance
+        lacks either number."""
+        f = self.path(spec) / "provenance.json"
+        if not self.has(spec) or not f.is_file():
+            return None
+        prov = json.loads(f.read_text())
+        wall, threads = prov.get("wall_time_s"), (prov.get("device") or {}).get("torch_threads")
+        return None if wall is None or threads is None else float(wall) * int(threads)
+
     # -- writing ------------------------------------------------------------------------
     def write(self, spec: Dict[str, Any], result: RunResult) -> Path:
         """Write an entry atomically: everything goes to a temporary folder beside the
