@@ -50,6 +50,7 @@ from ..losses import CRLoss
 from ..losses.cr_callback import ConfusionRateCallback
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
+from ..train.allocator import retain_freed_memory
 from ..stn import STNAugmenter
 from ..stn.fine_tune import STNAugmentCallback
 from ..train import Trainer, TrainConfig
@@ -312,10 +313,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     bf16 = bf16_support("cpu")
+    malloc = "retain" if retain_freed_memory() else "system"  # as the Trainer sets it; both sides measured under it
     load0 = load_average()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {args.rounds} alternating rounds; "
           f"evaluation of {TEST_IMAGES:,} test images every {args.eval_every} epochs; native bf16 on this CPU: "
-          f"{bf16['native_bf16']}; load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
+          f"{bf16['native_bf16']}; malloc: {malloc} (SIMAUG_MALLOC=system for the C library's defaults); load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
     test = load("cifar10", "test")
     t0 = time.perf_counter()
     results = []
@@ -323,7 +325,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     def write_json():
         rec = {"results": results, "provenance": provenance.collect(
             params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,
-            precision=",".join(args.precisions), load_average_before=load0, load_average_after=load_average())}
+            precision=",".join(args.precisions), malloc=malloc, load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rec, indent=1, default=str) + "\n")
 

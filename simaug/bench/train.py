@@ -36,6 +36,7 @@ from ..data.store import find_archive
 from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
+from ..train.allocator import retain_freed_memory
 from .timing import Clock, PureStep, alternating_rounds, load_average, loads, median_of, print_table, ratio_summary
 
 TRAINER_TARGET = 0.95  # trainer / pure f+b, at either precision
@@ -171,10 +172,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     bf16 = bf16_support("cpu")
+    malloc = "retain" if retain_freed_memory() else "system"  # as the Trainer sets it; both sides measured under it
     load0 = load_average()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, {args.steps} steps "
           f"per measurement, median of {args.rounds} alternating rounds; native bf16 on this CPU: "
           f"{bf16['native_bf16']} ({', '.join(bf16['bf16_cpu_flags']) or 'no avx512_bf16/amx_bf16'}); "
+          f"malloc: {malloc} (SIMAUG_MALLOC=system for the C library's defaults); "
           f"load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)
     train = load("cifar10", "train")
     t0 = time.perf_counter()
@@ -195,7 +198,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.json:
         rec = {"results": results, "provenance": provenance.collect(
             params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,
-            precision=",".join(args.precisions), load_average_before=load0, load_average_after=load_average())}
+            precision=",".join(args.precisions), malloc=malloc, load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rec, indent=1, default=str) + "\n")
     return 0

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from .. import provenance
 from ..runstore import RunResult, RunStore, canonical, spec_key, work_dir
 from ..studies import get_study
+from ..train.allocator import retain_freed_memory
 from ..train.checkpoint import load_checkpoint
 
 EXECUTORS = ("local", "ray")
@@ -48,6 +49,7 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
 
     if threads:
         torch.set_num_threads(threads)
+    retain_freed_memory()  # every study's training loop, not only Trainer's, steps without page faults
     study = get_study(spec["study"])
     folder = work_dir(spec)
     resumed = folder.exists() and any(folder.rglob("checkpoint.pt"))
