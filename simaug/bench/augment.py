@@ -43,6 +43,7 @@ from simaug import provenance
 from simaug.augment import create_augment
 from simaug.cam import GradCAM, normalize_cam
 from simaug.models import create_model
+from simaug.train.allocator import retain_freed_memory
 
 ERASING_TARGET, CAM_TARGET = 30.0, 5.0  # required speed-ups over the per-image loops
 
@@ -204,6 +205,9 @@ def run(argv: Optional[List[str]] = None) -> Dict:
         ap.error(f"unknown --tasks {sorted(tasks - {'erasing', 'gradcam'})}; use erasing,gradcam")
     if args.threads:
         torch.set_num_threads(args.threads)
+    # as simaug's Trainer and runner run the kernels (both sides measured under it); a 6 MB
+    # batch output with the C library's defaults is a fresh mmap per call, page-faulted in
+    malloc = "retain" if retain_freed_memory() else "system"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     device = torch.device(args.device)
     torch.manual_seed(0)
@@ -216,7 +220,7 @@ def run(argv: Optional[List[str]] = None) -> Dict:
             params={k: v for k, v in vars(args).items() if k != "json"},
             wall_time_s=time.perf_counter() - t0, threads=torch.get_num_threads(),
             cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
-            load_average_1min_before=load,
+            load_average_1min_before=load, malloc=malloc,
             gradcam_memory_format="contiguous" if args.contiguous else "channels_last"),
     }
     print(format_table(rows))
@@ -227,7 +231,8 @@ def run(argv: Optional[List[str]] = None) -> Dict:
               f"{r['max_abs_diff']:.1e}")
     print(f"(speed-up: median over {args.rounds} alternating rounds of the per-round ratio, with its "
           f"range; torch {torch.__version__}, {torch.get_num_threads()} threads, {device}, "
-          f"{os.cpu_count()} CPUs, load average before {load:.1f})")
+          f"{os.cpu_count()} CPUs, load average before {load:.1f}; malloc: {malloc}, "
+          f"SIMAUG_MALLOC=system for the C library's defaults)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
