@@ -82,3 +82,17 @@ def test_chapter03_claims_match_the_store():
         assert failed <= {"generator's samples train a classifier", "deterministic twin learns (generated images)"}, c.id
         assert (c.status == "uninformative") == bool(failed), c.id
     assert len(claims) == 7 and generated < {c.id for c in claims}
+
+
+def test_chapter02_claims_match_the_store():
+    from simaug.report.chapters import cam_erasing as verdict
+    from simaug.studies import cam_erasing as study
+
+    prep, runs = stored_runs("02_cam_erasing")
+    claims = verdict.claims(runs, prep.config, study.erase_ratio_inputs(runs, prep.config))
+    assert [c.to_dict() for c in claims] == committed("02_cam_erasing"), \
+        "results/claims/02_cam_erasing.json is stale: python -m simaug run 02 --profile report"
+    by_id = {c.id: c for c in claims}
+    assert by_id["02-cam-vs-random-erasing"].n == 8  # the main claim rests on the design's 8 paired seeds
+    assert all(by_id[k].n == 3 for k in ("02-cam-vs-cutout", "02-cam-vs-hide-and-seek",
+                                          "02-cam-vs-random-erasing-in-place"))
