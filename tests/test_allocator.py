@@ -1,4 +1,5 @@
 """simaug.train.allocator: glibc malloc keeps freed memory, so training steps stop page-faulting."""
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,16 @@ def test_bad_setting_names_the_choices(monkeypatch):
         allocator.retain_freed_memory.cache_clear()
         monkeypatch.delenv("SIMAUG_MALLOC")
         allocator.retain_freed_memory()
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc's mallopt only")
+def test_bench_malloc_compares_the_settings_in_child_processes(tmp_path):
+    from simaug.bench import malloc
+
+    out = tmp_path / "malloc.json"
+    assert malloc.main(["--models", "simple_cnn", "--precisions", "fp32", "--steps", "3", "--epochs", "1",
+                        "--rounds", "1", "--json", str(out)]) == 0
+    rec = json.loads(out.read_text())["results"]["simple_cnn fp32"]
+    assert rec["same_final_loss"]  # the children trained the same numbers under both settings
+    assert rec["retain_faults_per_step"] < rec["system_faults_per_step"]
+    assert rec["speedup"]["per_round"] == [rec["retain_images_per_s"] / rec["system_images_per_s"]]

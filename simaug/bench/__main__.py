@@ -1,4 +1,4 @@
-"""``python -m simaug.bench train|augment|campaign|precision [options]``: speed benchmarks that
+"""``python -m simaug.bench train|augment|campaign|precision|malloc [options]``: speed benchmarks that
 print ratios against a reference measured in the same run (never timed tests), and the
 bf16-vs-fp32 parity check.
 
@@ -14,6 +14,7 @@ COMMANDS = {
     "augment": "batched erasing kernels and Grad-CAM vs per-image loops",
     "campaign": "one epoch of each evidence design's most expensive arm vs pure forward+backward",
     "precision": "bf16-vs-fp32 parity of final test accuracy over paired seeds (writes results/bench/precision.json)",
+    "malloc": "the trainer with glibc malloc's defaults vs with freed memory retained (child processes)",
 }
 
 
