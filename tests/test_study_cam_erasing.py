@@ -66,6 +66,7 @@ def test_main_cam_arm_is_also_the_sweep_point_and_render_only_parameters_change_
     assert len(study.plan(base)) == 2 + 6 + 1  # b_h = 2 of the sweep is the main arm, not a second run
     keys = {spec_key(s) for s in study.plan(base)}
     assert keys == {spec_key(s) for s in study.plan(study.Config(**{**base.to_dict(), "n_draws": 99}))}
+    assert keys == {spec_key(s) for s in study.plan(study.Config(**{**base.to_dict(), "earlier_epochs": [60]}))}
 
 
 @pytest.mark.parametrize("field,value", [("train_subset", 512), ("test_subset", 100), ("epochs", 4), ("lr", 0.05),
@@ -91,7 +92,8 @@ def test_b_h_and_secondary_seeds_change_only_their_arms():
 @pytest.mark.parametrize("field,value", [("epochs", 1), ("secondary", ["mixup"]), ("secondary_seeds", [3]),
                                          ("sweep_seeds", [0, 9]), ("bh_sweep", [-1]), ("bh_sweep", [1, 1]),
                                          ("precision", "fp16"), ("model_name", "resnet18"), ("cam_after", "yes"),
-                                         ("probe_images", 0), ("n_draws", 0), ("b_h", 1.5), ("lr", 0)])
+                                         ("probe_images", 0), ("n_draws", 0), ("b_h", 1.5), ("lr", 0),
+                                         ("earlier_epochs", [1]), ("earlier_epochs", 60)])
 def test_config_refuses_bad_values_naming_the_parameter(field, value):
     with pytest.raises(ConfigError, match=f"parameter {field}="):
         study.Config(**{"seeds": [0, 1], field: value})
@@ -206,6 +208,19 @@ def test_a_failed_gate_makes_every_claim_uninformative(broken, gate):
     failed = [g.name for g in verdict.gates(runs, cfg) if not g.passed]
     assert failed == [gate]
     assert {c.status for c in verdict.claims(runs, cfg)} == {"uninformative"}
+
+
+def test_revision_table_shows_an_earlier_executions_gates_and_no_comparison():
+    cfg = study.Config(**CFG)
+    earlier = study.Config(**{**CFG, "epochs": cfg.epochs // 2})
+    table = verdict.revision_table([(earlier, fake_runs(earlier, thesis_like, train_acc=0.80)), (earlier, [])])
+    seeds = ", ".join(map(str, earlier.seeds))
+    assert list(table["gate"][:4]) == ["baseline fits", "baseline plateaued", "positive control", "CAM localises"]
+    assert list(table["passed"][:4]) == ["NO", "yes", "yes", "yes"]
+    assert set(table["execution"][:4]) == {f"{earlier.epochs} epochs, seeds {seeds}"}
+    assert table["measured"].iloc[0].startswith("80.00%")
+    assert table["measured"].iloc[4] == "its runs are not in the store"
+    assert "over the last 3 evaluations" in table["measured"].iloc[1]
 
 
 def test_positive_control_fails_when_random_erasing_does_not_beat_none():

@@ -64,12 +64,14 @@ class Gate:
                    f"{fmt_num(m, unit)} (needs ≤ {fmt_num(threshold, unit)})")
 
     @classmethod
-    def plateau(cls, name: str, values: Sequence[Number], tol: Number, description: str = "", unit: str = "") -> "Gate":
+    def plateau(cls, name: str, values: Sequence[Number], tol: Number, description: str = "", unit: str = "",
+                over: str = "epochs") -> "Gate":
         """Passes when a curve has stopped rising: ``values`` are the last epochs of a metric
         (e.g. the seed mean of the baseline's test accuracy, in points). The measured value is the
         rise across that window by a least-squares line, ``slope · (len(values) - 1)``, which is less
         sensitive to one noisy epoch than last minus first; the gate passes when it is at most ``tol``.
-        Fewer than two values give a nan rise, which fails."""
+        Fewer than two values give a nan rise, which fails. ``over`` names what the values are
+        (``"epochs"``, or ``"evaluations"`` for a metric evaluated every few epochs)."""
         v = [float(x) for x in values]
         k = len(v)
         if k < 2:
@@ -78,11 +80,11 @@ class Gate:
             xm, ym = (k - 1) / 2, sum(v) / k
             slope = sum((i - xm) * (y - ym) for i, y in enumerate(v)) / sum((i - xm) ** 2 for i in range(k))
             rise = slope * (k - 1)
-        desc = description or f"rise of the curve over its last {k} epochs (least-squares line)"
+        desc = description or f"rise of the curve over its last {k} {over} (least-squares line)"
         return cls(name, desc, rise, float(tol), bool(not math.isnan(rise) and rise <= tol), unit,
-                   f"still rising {fmt_num(rise, unit, sign=True)} over the last {k} epochs (needs ≤ {fmt_num(tol, unit)})"
+                   f"still rising {fmt_num(rise, unit, sign=True)} over the last {k} {over} (needs ≤ {fmt_num(tol, unit)})"
                    if not (not math.isnan(rise) and rise <= tol) else
-                   f"{fmt_num(rise, unit, sign=True)} over the last {k} epochs (needs ≤ {fmt_num(tol, unit)})")
+                   f"{fmt_num(rise, unit, sign=True)} over the last {k} {over} (needs ≤ {fmt_num(tol, unit)})")
 
     @classmethod
     def beats(cls, name: str, comparison: Comparison, direction: int = +1, description: str = "", unit: str = "") -> "Gate":

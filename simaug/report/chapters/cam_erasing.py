@@ -19,6 +19,7 @@ most uniform (entropy of the histograms).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Dict, List, Optional, Sequence
 
@@ -31,6 +32,7 @@ from ...studies.cam_erasing.config import NAME, THESIS, Config
 from ...studies.cam_erasing.results import _pm, by_arm, deletion_drops, errors, main_cam, title
 from ..compare import compare
 from ..format import fmt_interval, fmt_num
+from ..frame import gate_row
 from ..gates import Gate
 from ..judge import judge_check, judge_effect
 from ..resolution import resolution
@@ -51,7 +53,7 @@ def gates(runs: Sequence[StoredRun], config: Config) -> List[Gate]:
         acc = (pd.concat([r.history[["epoch", "test_acc"]].dropna() for r in none]).groupby("epoch").test_acc.mean() * 100).tolist()
     out = [Gate.at_least("baseline fits", fit, FIT_MIN, unit="%", description="final running train accuracy of the none arm "
                          "(seed mean): a regulariser can only act on a model that fits its training set"),
-           Gate.plateau("baseline plateaued", acc[-PLATEAU_EVALS:], PLATEAU_TOL, unit="points", description=(
+           Gate.plateau("baseline plateaued", acc[-PLATEAU_EVALS:], PLATEAU_TOL, unit="points", over="evaluations", description=(
                f"rise of the none arm's seed-mean test accuracy over its last {PLATEAU_EVALS} evaluations"))]
     c = paired(runs, "random_erasing", "none")
     what = "Random Erasing minus none, test error paired by seed: erasing must help at this scale"
@@ -67,6 +69,24 @@ def gates(runs: Sequence[StoredRun], config: Config) -> List[Gate]:
     else:
         out.append(Gate("CAM localises", what, math.nan, "CI above 0", False, "points"))
     return out
+
+
+def revision_table(earlier: Sequence) -> pd.DataFrame:
+    """The gates of each earlier execution of the design, from its stored runs: ``earlier``
+    holds ``(config, runs)`` pairs (``session.earlier(epochs=E, seeds=[0, 1], secondary_seeds=[],
+    sweep_seeds=[])``). A design whose gate failed is re-run with what the gate names (here: a
+    longer schedule); this table is the record of why. Only gates are shown: no comparison
+    between erasing methods of an earlier execution is computed."""
+    rows = []
+    for config, runs in earlier:
+        seeds = sorted({r.spec["seed"] for r in runs if r.spec.get("arm") == "none"})
+        label = f"{config.epochs} epochs, seeds {', '.join(map(str, seeds)) or 'none stored'}"
+        if not seeds:
+            rows.append({"execution": label, "gate": "—", "measured": "its runs are not in the store", "needs": "—",
+                         "passed": "—"})
+            continue
+        rows += [{"execution": label, **gate_row(g)} for g in gates(runs, dataclasses.replace(config, seeds=seeds))]
+    return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 
 def scale(runs: Sequence[StoredRun], config: Config, seeds: Sequence[int]) -> str:

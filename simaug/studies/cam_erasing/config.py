@@ -5,7 +5,7 @@ keys are an error and every value is checked before a run starts, naming the par
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List
 
 from .._config import ConfigError, StudyConfig
@@ -49,6 +49,7 @@ class Config(StudyConfig):
     cam_after: bool = True
     probe_images: int = 100  # test images of the deletion test (per run)
     n_draws: int = 20000  # draws per method for the erase-ratio histograms
+    earlier_epochs: List[int] = field(default_factory=list)  # lengths of earlier executions whose gate failed
     device: str = "auto"
 
     def __post_init__(self):
@@ -81,6 +82,10 @@ class Config(StudyConfig):
             raise ConfigError(f"parameter bh_sweep={self.bh_sweep!r}: must be a list of distinct offsets (pixels)")
         for b in self.bh_sweep:
             self.check_int("bh_sweep", b, 0)
+        e = self.earlier_epochs
+        if not isinstance(e, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 2 for x in e):
+            raise ConfigError(f"parameter earlier_epochs={e!r}: must be a list of whole numbers of epochs >= 2 "
+                              "(the lengths of earlier executions whose gate failed; [] for none)")
         for name in ("secondary_seeds", "sweep_seeds"):
             seeds = getattr(self, name)
             if seeds == []:
