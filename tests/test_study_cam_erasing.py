@@ -93,7 +93,7 @@ def test_b_h_and_secondary_seeds_change_only_their_arms():
                                          ("sweep_seeds", [0, 9]), ("bh_sweep", [-1]), ("bh_sweep", [1, 1]),
                                          ("precision", "fp16"), ("model_name", "resnet18"), ("cam_after", "yes"),
                                          ("probe_images", 0), ("n_draws", 0), ("b_h", 1.5), ("lr", 0),
-                                         ("earlier_epochs", [1]), ("earlier_epochs", 60)])
+                                         ("earlier_epochs", [1]), ("earlier_epochs", 60), ("pilot_epochs", [0])])
 def test_config_refuses_bad_values_naming_the_parameter(field, value):
     with pytest.raises(ConfigError, match=f"parameter {field}="):
         study.Config(**{"seeds": [0, 1], field: value})
@@ -221,6 +221,11 @@ def test_revision_table_shows_an_earlier_executions_gates_and_no_comparison():
     assert table["measured"].iloc[0].startswith("80.00%")
     assert table["measured"].iloc[4] == "its runs are not in the store"
     assert "over the last 3 evaluations" in table["measured"].iloc[1]
+    pilot = study.Config(**{**CFG, "seeds": [100], "secondary_seeds": [], "sweep_seeds": []})
+    runs = [r for r in fake_runs(pilot, thesis_like) if r.spec["arm"] in ("warm-up", "none")]
+    table = verdict.revision_table([(pilot, runs)])
+    assert list(table["gate"]) == ["baseline fits", "baseline plateaued", "CAM localises"]
+    assert table["execution"].iloc[0].endswith("seed 100 (pilot: warm-up and none arm only)")
 
 
 def test_positive_control_fails_when_random_erasing_does_not_beat_none():

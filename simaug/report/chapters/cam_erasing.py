@@ -72,20 +72,25 @@ def gates(runs: Sequence[StoredRun], config: Config) -> List[Gate]:
 
 
 def revision_table(earlier: Sequence) -> pd.DataFrame:
-    """The gates of each earlier execution of the design, from its stored runs: ``earlier``
-    holds ``(config, runs)`` pairs (``session.earlier(epochs=E, seeds=[0, 1], secondary_seeds=[],
-    sweep_seeds=[])``). A design whose gate failed is re-run with what the gate names (here: a
-    longer schedule); this table is the record of why. Only gates are shown: no comparison
-    between erasing methods of an earlier execution is computed."""
+    """The gates of each earlier execution of the design and of each pilot, from their stored
+    runs: ``earlier`` holds ``(config, runs)`` pairs (``session.earlier(epochs=E, seeds=[0, 1],
+    secondary_seeds=[], sweep_seeds=[])``). A design whose gate failed is re-run with what the
+    gate names (here: a longer schedule); this table is the record of why. Only gates are shown:
+    no comparison between erasing methods of an earlier execution is computed. A pilot of the
+    baseline alone (warm-up and none arm, no Random Erasing) shows the gates it can measure."""
     rows = []
     for config, runs in earlier:
         seeds = sorted({r.spec["seed"] for r in runs if r.spec.get("arm") == "none"})
-        label = f"{config.epochs} epochs, seeds {', '.join(map(str, seeds)) or 'none stored'}"
+        label = f"{config.epochs} epochs, seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds)) or 'none stored'}"
         if not seeds:
             rows.append({"execution": label, "gate": "—", "measured": "its runs are not in the store", "needs": "—",
                          "passed": "—"})
             continue
-        rows += [{"execution": label, **gate_row(g)} for g in gates(runs, dataclasses.replace(config, seeds=seeds))]
+        baseline_only = not any(r.spec.get("arm") == "random_erasing" for r in runs)
+        if baseline_only:
+            label += " (pilot: warm-up and none arm only)"
+        rows += [{"execution": label, **gate_row(g)} for g in gates(runs, dataclasses.replace(config, seeds=seeds))
+                 if not (baseline_only and g.name == "positive control")]
     return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 

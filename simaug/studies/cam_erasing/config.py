@@ -16,6 +16,7 @@ VERSION = 1  # bump when a code change alters what a run computes
 MAIN_ARMS = ("none", "random_erasing", "cam_erasing")  # the paired comparison, on every seed of ``seeds``
 SECONDARY_ARMS = ("cutout", "hide_and_seek", "random_erasing_epoch0")  # on ``secondary_seeds``
 MODELS = ("resnet20", "resnet32", "resnet44")
+PILOT_SEED = 100  # the baseline pilots' seed, outside every design's seeds
 
 # Oh (MSc thesis 2024), Tables 1-4: top-1 test error (%) on CIFAR-10, mean of 5 runs of 300 epochs.
 THESIS = {
@@ -50,6 +51,7 @@ class Config(StudyConfig):
     probe_images: int = 100  # test images of the deletion test (per run)
     n_draws: int = 20000  # draws per method for the erase-ratio histograms
     earlier_epochs: List[int] = field(default_factory=list)  # lengths of earlier executions whose gate failed
+    pilot_epochs: List[int] = field(default_factory=list)  # lengths of the baseline pilots (seed PILOT_SEED)
     device: str = "auto"
 
     def __post_init__(self):
@@ -82,10 +84,12 @@ class Config(StudyConfig):
             raise ConfigError(f"parameter bh_sweep={self.bh_sweep!r}: must be a list of distinct offsets (pixels)")
         for b in self.bh_sweep:
             self.check_int("bh_sweep", b, 0)
-        e = self.earlier_epochs
-        if not isinstance(e, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 2 for x in e):
-            raise ConfigError(f"parameter earlier_epochs={e!r}: must be a list of whole numbers of epochs >= 2 "
-                              "(the lengths of earlier executions whose gate failed; [] for none)")
+        for name, what in (("earlier_epochs", "earlier executions whose gate failed"),
+                           ("pilot_epochs", "the baseline pilots that chose the schedule")):
+            e = getattr(self, name)
+            if not isinstance(e, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 2 for x in e):
+                raise ConfigError(f"parameter {name}={e!r}: must be a list of whole numbers of epochs >= 2 "
+                                  f"(the lengths of {what}; [] for none)")
         for name in ("secondary_seeds", "sweep_seeds"):
             seeds = getattr(self, name)
             if seeds == []:
