@@ -46,15 +46,15 @@ def test_report_plan_is_the_issue_16_design():
             assert s["parent"] is None and s["augment"]["mode"] == "replace" and s["augment"]["start_epoch"] == 0
         else:
             assert s["parent"] == warm[s["seed"]]
-            assert s["augment"] is None or (s["augment"]["mode"], s["augment"]["start_epoch"]) == ("append", 30)
+            assert s["augment"] is None or (s["augment"]["mode"], s["augment"]["start_epoch"]) == ("append", 45)
     after = next(s for s in specs if study.arm_of(s) == "cam_erasing b_h=2 after")
     none0 = next(s for s in specs if study.arm_of(s) == "none" and s["seed"] == 0)
     assert after["augment"]["cam"]["run"] == none0 and after["augment"]["cam"]["source"] == "run"
-    # what determines a run is in its spec: data, recipe (60 epochs, lr x0.1 after 30 and 45), thesis' settings
+    # what determines a run is in its spec: data, recipe (90 epochs, lr x0.1 after 45 and 67), thesis' settings
     s = none0
     assert s["data"] == {"name": "cifar10", "train_subset": 10000, "test_subset": 0, "subset_seed": 0}
-    assert (s["train"]["epochs"], s["train"]["milestones"], s["train"]["eval_every"], s["precision"]) == (60, [30, 45], 5, "fp32")
-    assert warm[0]["stop_epoch"] == 30
+    assert (s["train"]["epochs"], s["train"]["milestones"], s["train"]["eval_every"], s["precision"]) == (90, [45, 67], 5, "fp32")
+    assert warm[0]["stop_epoch"] == 45
     re0 = next(x for x in specs if study.arm_of(x) == "random_erasing")["augment"]["params"]
     assert (re0["p"], re0["scale"], re0["ratio"][0], re0["fill"]) == (0.5, [0.02, 0.4], 0.3, "zero")
     cam = next(x for x in specs if study.arm_of(x) == "cam_erasing b_h=2")["augment"]
