@@ -27,7 +27,11 @@ from typing import Dict, List, Optional
 import torch
 
 from .. import provenance
+from ..data import load
+from ..models import create_model
 from ..precision import PRECISIONS
+from ..train import Trainer, TrainConfig
+from ..train.allocator import retain_freed_memory
 from .timing import load_average, print_table
 
 SETTINGS = ("system", "retain")
@@ -35,11 +39,6 @@ SETTINGS = ("system", "retain")
 
 def child(models: List[str], precisions: List[str], steps: int, epochs: int, batch_size: int) -> Dict:
     """In the child process: images/s and page faults per step of each model and precision."""
-    from ..data import load
-    from ..models import create_model
-    from ..train import Trainer, TrainConfig
-    from ..train.allocator import retain_freed_memory
-
     tuned = retain_freed_memory()  # Trainer would call it too; here before anything is timed
     train = load("cifar10", "train").subset(steps * batch_size, seed=1, per_class=False)
     out = {"malloc": "retain" if tuned else "system", "results": {}}
