@@ -130,7 +130,12 @@ def test_tiny_execute_branches_from_the_shelved_warm_up_and_re_trains_it_identic
     rw = study.execute(warm, root / spec_key(warm))
     assert (root / "final" / f"{spec_key(warm)}.pt").is_file()  # the warm-up leaves its checkpoint for the arms
     rc = study.execute(cam, root / spec_key(cam))
-    assert rc.provenance["parent"] == {"key": spec_key(warm), "source": "shelved checkpoint of the parent"}
+    assert rc.provenance["parent"] == {"key": spec_key(warm), "source": "shelved checkpoint of the parent",
+                                       "weights_sha256": rw.provenance["weights_sha256"]}  # branched from that warm-up
+    assert rc.provenance["weights_sha256"] != rw.provenance["weights_sha256"]
+    resumed = study.execute(cam, root / spec_key(cam))  # its own (finished) checkpoint: the parent's record is kept
+    assert resumed.provenance["parent"] == {**rc.provenance["parent"], "source": "own checkpoint (resumed)"}
+    assert resumed.provenance["weights_sha256"] == rc.provenance["weights_sha256"]
     for r in (rw, rc):
         assert {"train_acc", "test_acc", "test_error", "deletion_extra_drop", "probe_images"} <= set(r.metrics)
         assert r.metrics["probe_images"] == 20 and r.arrays["probe_p"].shape == (20, 3)

@@ -11,7 +11,10 @@ parent's final checkpoint, found in this order:
 3. otherwise the parent is re-trained here, deterministically, in ``<work_dir>/parent``
    (and then shelved for the other arms of the seed).
 
-The run's provenance says which (``parent.source``). The shelf is git-ignored scratch
+The run's provenance says which (``parent.source``) and the SHA-256 of the parent's weights
+(``parent.weights_sha256``); every run records its own final weights' digest
+(``weights_sha256``), so the arms of a seed can be checked to share one warm-up: floats differ
+across CPU types, and a parent re-trained on another machine is another realisation. The shelf is git-ignored scratch
 like the work folders (about 2 MB per ResNet-20 checkpoint); deleting it only costs the
 re-training. The ``after`` CAM arm gets the finished ``none`` model of its seed the same way.
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -41,9 +45,10 @@ from ...models import create_model
 from ...runstore import RunResult, spec_key
 from ...train import TrainConfig, Trainer
 from ...train.branch import branch_checkpoint
-from ...train.checkpoint import load_checkpoint, save_checkpoint
+from ...train.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 
 SHELF = "final"  # sub-folder of the study's work folder holding finished parents' checkpoints
+PARENT_NOTE = "parent.json"  # a branch's record of the checkpoint it started from (key, source, weights digest)
 CAM_BATCH = 250  # images per CAM pass of the probe
 
 
@@ -81,8 +86,9 @@ def _callbacks(spec: Dict[str, Any], folder: Path, shelf: Path, num_classes: int
         if cam["source"] == "run":
             path, how = final_checkpoint(cam["run"], folder / "cam_model", shelf)
             cam_model = _model(cam["run"], num_classes)
-            cam_model.load_state_dict(load_checkpoint(path)["model"])
-            notes["cam_model"] = {"key": spec_key(cam["run"]), "source": how}
+            state = load_checkpoint(path)["model"]
+            cam_model.load_state_dict(state)
+            notes["cam_model"] = {"key": spec_key(cam["run"]), "source": how, "weights_sha256": weights_digest(state)}
         source = CamSource(model=cam_model, target_layer=cam["layer"], method=cam["method"], target=cam["target"])
     return [AugmentCallback(transform, start_epoch=aug["start_epoch"], mode=aug["mode"], seed=spec["seed"], cam_source=source)]
 
@@ -99,11 +105,16 @@ def fit(spec: Dict[str, Any], folder: Path, shelf: Path, notes: Optional[Dict[st
     if spec.get("parent") is not None:
         if not (folder / "checkpoint.pt").exists():
             path, how = final_checkpoint(spec["parent"], folder / "parent", shelf)
+            parent = {"key": spec_key(spec["parent"]), "source": how,
+                      "weights_sha256": weights_digest(load_checkpoint(path)["model"])}
             branch_checkpoint(path, folder, callbacks)
+            (folder / PARENT_NOTE).write_text(json.dumps(parent))  # for a resumed branch's provenance
             branched = True
-            notes["parent"] = {"key": spec_key(spec["parent"]), "source": how}
+            notes["parent"] = parent
         else:
-            notes["parent"] = {"key": spec_key(spec["parent"]), "source": "own checkpoint (resumed)"}
+            saved = folder / PARENT_NOTE
+            notes["parent"] = {**(json.loads(saved.read_text()) if saved.is_file() else {"key": spec_key(spec["parent"])}),
+                               "source": "own checkpoint (resumed)"}
     with contextlib.redirect_stdout(io.StringIO()) if branched else contextlib.nullcontext():
         trainer.fit()  # a fresh branch is no resume: keep the trainer's "resuming <folder>" line out of the output
     if spec.get("augment") is None:  # warm-ups and none arms: other runs start from these
@@ -223,5 +234,6 @@ def execute(spec: Dict[str, Any], work_dir) -> RunResult:
                "epochs": int(last.epoch), "n_train": len(trainer.train_set), "n_test": len(trainer.test_set),
                "n_params": sum(p.numel() for p in trainer.model.parameters()), **probe_metrics}
     history = history.drop(columns=[c for c in ("train_time_s", "images_per_s") if c in history])
+    notes["weights_sha256"] = weights_digest(trainer.model.state_dict())  # the arms record their parent's
     return RunResult(metrics=metrics, history=history, arrays=arrays,
                      provenance={"datasets": [trainer.train_set.meta, trainer.test_set.meta], **notes})
