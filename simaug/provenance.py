@@ -52,10 +52,23 @@ def package_versions(names: Iterable[str] = PACKAGES) -> Dict[str, str]:
     return out
 
 
+def cpu_model(path: str = "/proc/cpuinfo") -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` (e.g. "AMD EPYC"; floats of the same run
+    can differ between CPU types), or the platform's processor string where that is unreadable."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def device_info() -> Dict[str, Any]:
     """Platform, CPU, threads, and whether the CPU (and the GPU, if any) computes bf16 natively."""
     cpu_bf16 = bf16_support("cpu")
     info: Dict[str, Any] = {"platform": platform.platform(), "cpu": platform.processor() or platform.machine(),
+                            "cpu_model": cpu_model(),
                             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                             "cpu_native_bf16": cpu_bf16["native_bf16"], "cpu_bf16_flags": cpu_bf16["bf16_cpu_flags"]}
     if torch.cuda.is_available():

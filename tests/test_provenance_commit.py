@@ -1,5 +1,5 @@
-"""The commit in a provenance record is the code the process imported, not the HEAD at the
-moment the record is written (a campaign's runs can end after the checkout moved on)."""
+"""Provenance records: the commit is the code the process imported, not the HEAD at the moment the
+record is written (a campaign's runs can end after the checkout moved on); the CPU model is recorded."""
 import subprocess
 
 import pytest
@@ -20,3 +20,13 @@ def test_code_commit_names_a_commit_of_this_checkout():
         pytest.skip("not a git checkout")
     kind = subprocess.run(["git", "cat-file", "-t", sha], cwd=provenance.REPO_ROOT, capture_output=True, text=True)
     assert kind.stdout.strip() == "commit"
+
+
+def test_cpu_model_is_read_from_cpuinfo(tmp_path):
+    from simaug.provenance import cpu_model, device_info
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx512_bf16\n")
+    assert cpu_model(str(info)) == "AMD EPYC 9R14"
+    assert cpu_model(str(tmp_path / "absent")) != ""  # falls back to the platform's processor string
+    assert device_info()["cpu_model"] == cpu_model()
