@@ -52,6 +52,11 @@ def package_versions(names: Iterable[str] = PACKAGES) -> Dict[str, str]:
     return out
 
 
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def cpu_model(path: str = "/proc/cpuinfo") -> str:
     """The CPU's model name from ``/proc/cpuinfo`` (e.g. "AMD EPYC"; floats of the same run
     can differ between CPU types), or the platform's processor string where that is unreadable."""
@@ -119,7 +124,7 @@ def collect(params: Optional[Dict[str, Any]] = None, datasets: Iterable[Dict[str
     if precision is None:
         precision, source = "fp32", "default"
     rec = {
-        "time_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "time_utc": utc_now(),
         "commit": code_commit(),
         "params": params or {},
         "datasets": [dataset_record(d) for d in datasets],

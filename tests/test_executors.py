@@ -120,6 +120,9 @@ def test_a_run_killed_mid_way_leaves_no_entry_and_resumes_from_its_checkpoint(wo
         torch.set_num_threads(before)
     resumed = store.load(spec)
     assert resumed.result.provenance["resumed_from_checkpoint"] is True
+    first, second = resumed.result.provenance["sittings"]  # the killed process, then the one that finished it
+    assert first["checkpoint_epochs"] == {} and second["checkpoint_epochs"]["."] >= 1
+    assert first["cpu_model"] == second["cpu_model"] == resumed.result.provenance["device"]["cpu_model"]
     assert resumed.result.provenance["device"]["torch_threads"] == 1
     fresh = RunStore(work / "fresh")
     run_specs([spec], fresh, log=lambda m: None, threads=1)

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 import traceback
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
@@ -65,6 +66,7 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
     elif len(saved) > 1:
         raise RuntimeError(f"the checkpoints in {folder} were trained at different thread counts {sorted(saved)}; "
                            f"their runs cannot be resumed exactly: delete {folder} to start afresh")
+    sittings = record_sitting(folder)
     t0 = time.perf_counter()
     try:
         result = study.execute(spec, folder)
@@ -72,13 +74,34 @@ def execute_spec(spec: Dict[str, Any], threads: Optional[int] = None, keep_work:
         own = dict(result.provenance)
         datasets = own.pop("datasets", [])
         result.provenance = provenance.collect(params=spec, datasets=datasets, wall_time_s=wall, run_key=spec_key(spec),
-                                               resumed_from_checkpoint=bool(resumed), **own)
+                                               resumed_from_checkpoint=bool(resumed), sittings=sittings, **own)
     finally:
         if saved_threads is not None:
             torch.set_num_threads(saved_threads)  # the worker's next run starts at its own count
     if not keep_work:
         shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+SITTINGS = "sittings.json"  # in a run's work folder: one record per process that trained it
+
+
+def record_sitting(folder) -> List[Dict[str, Any]]:
+    """Append this process's sitting to ``folder/sittings.json`` and return them all: when it
+    started, on which CPU model, and the epoch of each checkpoint it starts from (empty for a
+    fresh run). A run resumed on another machine trained its epochs on two CPU types, whose
+    floats differ; its provenance says so."""
+    path = Path(folder) / SITTINGS
+    done = json.loads(path.read_text()) if path.is_file() else []
+    epochs = {}
+    for ckpt in sorted(Path(folder).rglob("checkpoint.pt")):
+        state = load_checkpoint(ckpt)
+        if isinstance(state, dict) and "epoch" in state:
+            epochs[str(ckpt.parent.relative_to(folder))] = int(state["epoch"])
+    done.append({"time_utc": provenance.utc_now(), "cpu_model": provenance.cpu_model(), "checkpoint_epochs": epochs})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(done, indent=1))
+    return done
 
 
 def checkpoint_threads(folder) -> set:
