@@ -57,6 +57,11 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def utc_time(timestamp: float) -> str:
+    """A POSIX timestamp as UTC, ISO 8601 to the second."""
+    return _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def cpu_model(path: str = "/proc/cpuinfo") -> str:
     """The CPU's model name from ``/proc/cpuinfo`` (e.g. "AMD EPYC"; floats of the same run
     can differ between CPU types), or the platform's processor string where that is unreadable."""

@@ -122,6 +122,9 @@ def test_a_run_killed_mid_way_leaves_no_entry_and_resumes_from_its_checkpoint(wo
     assert resumed.result.provenance["resumed_from_checkpoint"] is True
     first, second = resumed.result.provenance["sittings"]  # the killed process, then the one that finished it
     assert first["checkpoint_epochs"] == {} and second["checkpoint_epochs"]["."] >= 1
+    assert first["time_utc"] <= first["last_checkpoint_utc"] <= second["time_utc"]  # its useful time counts too
+    prov = resumed.result.provenance
+    assert store.cpu_seconds(spec) >= prov["wall_time_s"] * prov["device"]["torch_threads"]
     assert first["cpu_model"] == second["cpu_model"] == resumed.result.provenance["device"]["cpu_model"]
     assert resumed.result.provenance["device"]["torch_threads"] == 1
     fresh = RunStore(work / "fresh")

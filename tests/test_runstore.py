@@ -130,3 +130,16 @@ def test_work_dir_is_keyed_by_the_spec(tmp_path, monkeypatch):
     monkeypatch.setenv("SIMAUG_WORK", str(tmp_path / "work"))
     assert work_dir(SPEC) == tmp_path / "work" / "99_toy" / spec_key(SPEC)
     assert work_dir({**SPEC, "seed": 4}) != work_dir(SPEC)
+
+
+def test_cpu_seconds_add_the_earlier_sittings_of_a_resumed_run(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    r = _result()  # 1.0 s of wall time in its last sitting
+    r.provenance["device"] = {"torch_threads": 2}
+    r.provenance["sittings"] = [
+        {"time_utc": "2026-12-02T10:00:00+00:00", "last_checkpoint_utc": "2026-12-02T10:30:00+00:00"},  # 1,800 s
+        {"time_utc": "2026-12-03T09:00:00+00:00", "last_checkpoint_utc": "2026-12-03T09:00:10+00:00"},  # 10 s
+        {"time_utc": "2026-12-04T09:00:00+00:00"},  # the sitting that finished it: its wall time
+    ]
+    store.write(SPEC, r)
+    assert store.cpu_seconds(SPEC) == (1800 + 10 + 1.0) * 2

@@ -90,7 +90,7 @@ def runs(args) -> int:
     if args.action == "status":
         st = status(prep, args.results)
         print(json.dumps(st) if args.json else f"{nb.stem} at {profile}: {st['planned']} planned, {st['stored']} stored, {st['missing']} missing"
-              f" (the stored runs took {st['cpu_hours']:.2f} CPU-hours: wall time x threads)")
+              f" (the stored runs took {st['cpu_hours']:.2f} CPU-hours: wall time x threads, every sitting of a resumed run)")
         return 0
     return verify(prep, args.results, sample=args.sample, log=lambda m: print(m, flush=True))
 

@@ -89,15 +89,19 @@ SITTINGS = "sittings.json"  # in a run's work folder: one record per process tha
 def record_sitting(folder) -> List[Dict[str, Any]]:
     """Append this process's sitting to ``folder/sittings.json`` and return them all: when it
     started, on which CPU model, and the epoch of each checkpoint it starts from (empty for a
-    fresh run). A run resumed on another machine trained its epochs on two CPU types, whose
-    floats differ; its provenance says so."""
+    fresh run); the previous sitting gets the time of its last checkpoint (``last_checkpoint_utc``).
+    A run resumed on another machine trained its epochs on two CPU types, whose floats differ;
+    its provenance says so, and ``RunStore.cpu_seconds`` adds the earlier sittings' time."""
     path = Path(folder) / SITTINGS
     done = json.loads(path.read_text()) if path.is_file() else []
-    epochs = {}
+    epochs, last = {}, None
     for ckpt in sorted(Path(folder).rglob("checkpoint.pt")):
         state = load_checkpoint(ckpt)
         if isinstance(state, dict) and "epoch" in state:
             epochs[str(ckpt.parent.relative_to(folder))] = int(state["epoch"])
+        last = max(last or 0.0, ckpt.stat().st_mtime)
+    if done and last is not None:  # the previous sitting's last saved progress: how long it trained usefully
+        done[-1]["last_checkpoint_utc"] = provenance.utc_time(last)
     done.append({"time_utc": provenance.utc_now(), "cpu_model": provenance.cpu_model(), "checkpoint_epochs": epochs})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(done, indent=1))

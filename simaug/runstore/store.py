@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
@@ -70,14 +71,19 @@ class RunStore:
 
     def cpu_seconds(self, spec: Dict[str, Any]) -> Optional[float]:
         """CPU time a stored run took: its wall time times the torch threads it ran with (from its
-        provenance, without reading its arrays); None when the run is not stored or its provenance
-        lacks either number."""
+        provenance, without reading its arrays), plus, for a run resumed from checkpoints, each
+        earlier sitting's time from its start to its last checkpoint (at the same thread count:
+        a resume keeps it); None when the run is not stored or its provenance lacks either number."""
         f = self.path(spec) / "provenance.json"
         if not self.has(spec) or not f.is_file():
             return None
         prov = json.loads(f.read_text())
         wall, threads = prov.get("wall_time_s"), (prov.get("device") or {}).get("torch_threads")
-        return None if wall is None or threads is None else float(wall) * int(threads)
+        if wall is None or threads is None:
+            return None
+        earlier = sum(_seconds_between(s["time_utc"], s["last_checkpoint_utc"])
+                      for s in prov.get("sittings", [])[:-1] if "last_checkpoint_utc" in s)
+        return (float(wall) + earlier) * int(threads)
 
     # -- writing ------------------------------------------------------------------------
     def write(self, spec: Dict[str, Any], result: RunResult) -> Path:
@@ -145,6 +151,11 @@ class RunStore:
     def stale(self, study: str, version: Any) -> List[StoredRun]:
         """Entries written by another version of the study: kept on disk, never used."""
         return [e for e in self.entries(study) if e.spec.get("version") != version]
+
+
+def _seconds_between(start: str, end: str) -> float:
+    """Seconds from one ISO 8601 time to another (0 if the end is not later)."""
+    return max(0.0, (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
 
 
 def _umask() -> int:
