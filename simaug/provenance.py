@@ -21,12 +21,19 @@ from .precision import bf16_support
 PACKAGES = ("simaug", "torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill")
 
 
+OUTPUT_DIRS = ("results", "runs")  # what the code writes: changes there leave the code clean
+
+
 def git_commit(root: Path = REPO_ROOT) -> str:
-    """The checkout's commit, with ``-dirty`` when tracked files differ from it."""
+    """The checkout's commit, with ``-dirty`` when tracked files other than outputs
+    (``OUTPUT_DIRS``: stored runs, benchmark and report results) differ from it: a
+    benchmark that rewrote ``results/bench/augment.json`` a minute earlier still runs the
+    committed code."""
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        exclude = [f":(exclude){d}" for d in OUTPUT_DIRS]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *exclude],
+                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"

@@ -30,3 +30,22 @@ def test_cpu_model_is_read_from_cpuinfo(tmp_path):
     assert cpu_model(str(info)) == "AMD EPYC 9R14"
     assert cpu_model(str(tmp_path / "absent")) != ""  # falls back to the platform's processor string
     assert device_info()["cpu_model"] == cpu_model()
+
+
+def test_dirty_means_the_code_changed_not_the_outputs(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    for rel in ("simaug/core.py", "results/bench/augment.json", "runs/store.json"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("a\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    assert not provenance.git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "results/bench/augment.json").write_text("b\n")  # a benchmark rewrote its output
+    (tmp_path / "runs/store.json").write_text("b\n")
+    (tmp_path / "new_untracked.py").write_text("b\n")
+    assert not provenance.git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "simaug/core.py").write_text("b\n")  # the code itself
+    assert provenance.git_commit(tmp_path).endswith("-dirty")
