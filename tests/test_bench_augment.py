@@ -12,8 +12,9 @@ def test_cam_erasing_loop_erases_a_box_at_the_cam_peak():
     cam = torch.zeros(64, 32, 32)
     peaks = torch.randint(0, 32, (64, 2), generator=torch.Generator().manual_seed(0))
     cam[torch.arange(64), peaks[:, 0], peaks[:, 1]] = 1.0
+    before = x.clone()
     out = cam_erasing_loop(x, cam, random.Random(0), b_h=0)
-    assert torch.equal(x, x.clone()) and out.shape == x.shape
+    assert torch.equal(x, before) and out.shape == x.shape  # the input is not modified
     erased = (out == 0).all(1)  # (B, H, W): every channel erased
     assert torch.equal((out == 0).any(1), erased)  # whole pixels, never single channels
     for b in range(64):
