@@ -351,6 +351,26 @@ def test_cam_peaks_mapping():
     assert torch.equal(cam_peaks(nan, (7, 5)), torch.stack([flat // 5, flat % 5], 1))
 
 
+@pytest.mark.parametrize("corner", ["random", "bottom_right"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64, torch.bfloat16])
+@pytest.mark.parametrize("size,cam_size", [((32, 32), (32, 32)), ((30, 20), (7, 5))])
+def test_cam_erasing_host_path_equals_the_torch_path(monkeypatch, corner, dtype, size, cam_size):
+    """On CPU the peak search and box arithmetic run in numpy; the torch ops used on other
+    devices must give the same parameters (ties and NaN included)."""
+    import simaug.augment.cam_erasing as ce
+
+    B = 300
+    cam = torch.randint(0, 4, (B, *cam_size), generator=gen(8)).to(dtype)  # many ties
+    cam[5, 1, 2] = float("nan")
+    aug = make("cam_erasing", corner=corner, b_h=3)
+    host = aug.sample((B, 3, *size), gen(9), cam=cam)
+    monkeypatch.setattr(ce, "_on_host", lambda device: False)
+    ref = aug.sample((B, 3, *size), gen(9), cam=cam)
+    assert set(host) == set(ref)
+    for k in ref:
+        assert host[k].dtype == ref[k].dtype and torch.equal(host[k], ref[k]), k
+
+
 @pytest.mark.parametrize("corner", ["top_left", "top_right", "bottom_left", "bottom_right", "random"])
 def test_cam_erasing_corner_geometry(corner):
     B, H = 4000, 32
