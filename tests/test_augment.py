@@ -351,6 +351,38 @@ def test_cam_peaks_mapping():
     assert torch.equal(cam_peaks(nan, (7, 5)), torch.stack([flat // 5, flat % 5], 1))
 
 
+@pytest.mark.parametrize("aspect_sampling", ["uniform", "log"])
+@pytest.mark.parametrize("H,W,scale,attempts", [(32, 32, (0.02, 0.4), 100), (30, 20, (0.02, 0.4), 100),
+                                                 (8, 8, (0.7, 1.0), 100), (8, 6, (0.5, 1.0), 7)])
+def test_box_sizes_host_path_equals_the_torch_path(monkeypatch, aspect_sampling, H, W, scale, attempts):
+    """On CPU the box-size sampler computes in numpy; the torch ops used on other devices
+    must give the same sizes and fit flags from the same draws (the (8, 8) and (8, 6)
+    cases make most candidates fail, so the extra blocks and give-ups are exercised)."""
+    import simaug.augment.random_erasing as re_mod
+
+    args = (3000, H, W, scale, (0.3, 1 / 0.3), attempts, aspect_sampling)
+    host = re_mod.sample_box_size(*args, gen(11), "cpu")
+    monkeypatch.setattr(re_mod, "_on_host", lambda device: False)
+    ref = re_mod.sample_box_size(*args, gen(11), "cpu")
+    if H == 8:  # most candidates fail: some images gave up, the others fitted
+        assert 0.5 < ref[1].float().mean() < 0.999
+    for a, b in zip(host, ref):
+        assert a.dtype == b.dtype and torch.equal(a, b)
+
+
+@pytest.mark.parametrize("size", [(32, 32), (30, 20)])
+def test_random_erasing_host_path_equals_the_torch_path(monkeypatch, size):
+    import simaug.augment.random_erasing as re_mod
+
+    aug = make("random_erasing", p=0.7)
+    host = aug.sample((3000, 3, *size), gen(12))
+    monkeypatch.setattr(re_mod, "_on_host", lambda device: False)
+    ref = aug.sample((3000, 3, *size), gen(12))
+    assert set(host) == set(ref)
+    for k in ref:
+        assert host[k].dtype == ref[k].dtype and torch.equal(host[k], ref[k]), k
+
+
 @pytest.mark.parametrize("corner", ["random", "bottom_right"])
 @pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64, torch.bfloat16])
 @pytest.mark.parametrize("size,cam_size", [((32, 32), (32, 32)), ((30, 20), (7, 5))])

@@ -60,25 +60,41 @@ def cam_peaks(cam: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     (as ``cam.flatten(1).argmax(1)``). A map at another resolution is mapped cell-centre
     to pixel: row = floor((i + 0.5) * H / h).
     """
+    rc = _peak_pixels(cam, size, _on_host(cam.device))
+    return (torch.from_numpy(rc) if isinstance(rc, np.ndarray) else rc).T  # (B, 2)
+
+
+def _peak_pixels(cam: torch.Tensor, size: Tuple[int, int], host: bool):
+    """Rows and columns (2, B) int64 of the CAM peaks: a numpy array when ``host``, else a
+    tensor on the CAM's device."""
     if cam.ndim != 3:
         raise ValueError(f"cam must be (B, h, w) maps, got shape {tuple(cam.shape)}")
     B, h, w = cam.shape
     H, W = size
     cam = cam.detach()
-    if _on_host(cam.device) and cam.dtype in _NUMPY_FLOATS:
-        # numpy's row-wise arg-max is vectorised: on CPU it takes ~0.4x the time of the
-        # two-stage amax below, and ATen's own ``argmax`` over (B, h * w) is ~3x slower.
-        flat = np.argmax(cam.reshape(B, h * w).numpy(), axis=1)  # (B,) int64, first maximum
-        i, j = (torch.from_numpy(a) for a in np.divmod(flat, w))
+    if host and cam.dtype in _NUMPY_FLOATS:
+        # numpy's row-wise arg-max is vectorised: ~0.4x the time of the two-stage amax
+        # below on CPU, and ATen's own ``argmax`` over (B, h * w) is ~3x slower still.
+        flat = np.argmax(cam.cpu().reshape(B, h * w).numpy(), axis=1)  # (B,) first maximum
+        rc = np.empty((2, B), dtype=np.int64)
+        np.divmod(flat, w, out=(rc[0], rc[1]))
     else:
         # Two-stage arg-max (first row holding the maximum, then the first maximum in it):
         # the same answer, ties and NaN included, with ops that are vectorised on any device.
         i = cam.amax(2).max(1).indices  # (B,) first row holding the global maximum
         j = cam[_positions(B, cam.device), i].max(1).indices  # (B,) first maximum in it
-    if (h, w) != (H, W):  # cell centre -> pixel
-        i = torch.floor((i.double() + 0.5) * H / h).long().clamp(0, H - 1)
-        j = torch.floor((j.double() + 0.5) * W / w).long().clamp(0, W - 1)
-    return torch.stack([i, j], 1)  # (B, 2)
+        rc = torch.stack([i, j])
+        if host:
+            rc = rc.cpu().numpy()
+    if (h, w) != (H, W):  # cell centre -> pixel: floor((i + 0.5) * H / h), in float64
+        if host:
+            px, cells = np.array([[H], [W]], dtype=np.float64), np.array([[h], [w]], dtype=np.float64)
+            rc = np.floor((rc + 0.5) * px / cells).astype(np.int64).clip(0, np.array([[H - 1], [W - 1]]))
+        else:
+            px = torch.tensor([[H], [W]], dtype=torch.float64, device=rc.device)
+            cells = torch.tensor([[h], [w]], dtype=torch.float64, device=rc.device)
+            rc = torch.minimum(torch.floor((rc.double() + 0.5) * px / cells).long().clamp(min=0), (px - 1).long())
+    return rc
 
 
 @AUGMENTS.register("cam_erasing")
@@ -133,10 +149,21 @@ class CamErasing(Erasing):
                 "cam_erasing needs the batch's CAM maps: call it with cam=<(B, h, w) tensor> "
                 "(e.g. from simaug.cam.GradCAM) or points=<(B, 2) arg-max pixels>"
             )
-        peaks = cam_peaks(cam.detach(), (H, W)) if cam is not None else torch.as_tensor(points)
-        if peaks.shape != (B, 2):
-            raise ValueError(f"expected CAM/points for {B} images, got {tuple(peaks.shape)[:1]}")
-        peaks = peaks.to(device=device, dtype=torch.long)
+        # The (B,)-sized arithmetic runs in numpy on CPU (see ``_on_host``): the same
+        # integers as the torch ops used on other devices, at ~1 us per op instead of ~3-5.
+        host = _on_host(device)
+        if cam is not None:
+            pk = _peak_pixels(cam, (H, W), host)  # (2, B): rows, columns
+        else:
+            pts = torch.as_tensor(points)
+            pk = pts.T if pts.ndim == 2 else pts
+        if tuple(pk.shape) != (2, B):
+            given = f"cam of shape {tuple(cam.shape)}" if cam is not None else f"points of shape {tuple(pts.shape)}"
+            raise ValueError(f"expected (B, h, w) CAMs or (B, 2) points for the batch's {B} images, got {given}")
+        if host:
+            pk = pk.cpu().numpy().astype(np.int64, copy=False) if isinstance(pk, torch.Tensor) else pk
+        else:
+            pk = pk.to(device=device, dtype=torch.long)
         hw, fits = sample_box_size(B, H, W, self.scale, self.ratio, int(self.attempts),
                                    self.aspect_sampling, generator, device)  # (2, B): h, w
         u = rand01((B,), generator, device)
@@ -149,26 +176,24 @@ class CamErasing(Erasing):
         else:
             c = CORNERS.index(self.corner)
             flip = torch.tensor([[c // 2], [c % 2]], device=device).expand(2, B)
-        # The box arithmetic on (B,) integers: in numpy on CPU, where an op costs ~1 us
-        # against ~3-5 us for a torch call (the same integers either way).
-        cpu = _on_host(device)
-        pk, d, flip, hw = (t.numpy() if cpu else t for t in (peaks.T, d, flip, hw))
+        if host:
+            d, flip, hw = d.numpy(), flip.numpy(), hw.numpy()
         corner = flip[0] * 2 + flip[1]  # (B,) index into CORNERS: 2 * bottom + right
         # The box contains p_n = p_m + d_e and extends down / right from it, or up / left
         # for the bottom / right corners: rows [y0, y0 + h) with y0 = p_n.y - (h - 1) * bottom.
-        yx0 = pk + d - flip * (hw - 1)  # (2, B)
-        yx1 = yx0 + hw
-        if H == W:
-            yx0, yx1 = yx0.clip(0, H), yx1.clip(0, H)
+        box = pk + d - flip * (hw - 1)  # (2, B): y0, x0
+        box = (np if host else torch).stack((box, box + hw))  # (2, 2, B): (y0, x0), (y1, x1)
+        if host:
+            lim = H if H == W else np.array([[H], [W]])
+            box = np.minimum(np.maximum(box, 0, out=box), lim, out=box)
         else:
-            lim = np.array([[H], [W]]) if cpu else torch.tensor([[H], [W]], device=device)
-            minimum = np.minimum if cpu else torch.minimum
-            yx0, yx1 = minimum(yx0.clip(0, None), lim), minimum(yx1.clip(0, None), lim)
-        t = torch.from_numpy if cpu else (lambda a: a)
+            lim = H if H == W else torch.tensor([[H], [W]], device=device)
+            box = torch.minimum(box.clamp_(min=0), torch.as_tensor(lim, device=device))
+        t = torch.from_numpy if host else (lambda a: a)
         return {
             "apply": apply, "py": t(pk[0]), "px": t(pk[1]), "dy": t(d[0]), "dx": t(d[1]),
             "corner": t(corner), "h": t(hw[0]), "w": t(hw[1]),
-            "y0": t(yx0[0]), "y1": t(yx1[0]), "x0": t(yx0[1]), "x1": t(yx1[1]),
+            "y0": t(box[0, 0]), "y1": t(box[1, 0]), "x0": t(box[0, 1]), "x1": t(box[1, 1]),
         }
 
     def weight(self, params, size, dtype=torch.float32):

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+import numpy as np
 import torch
 
 from simaug.augment.boxes import box_fraction, box_weight
@@ -47,31 +48,56 @@ def check_box_distribution(scale: Tuple[float, float], ratio: Tuple[float, float
                          f"got {aspect_sampling!r}")
 
 
+def _on_host(device) -> bool:
+    """Whether the (B,)-sized sampling arithmetic on ``device`` runs in numpy: CPU tensors
+    share memory with numpy arrays, and a numpy op on a few thousand numbers costs ~1 us
+    against ~3-5 us for a torch call (the same IEEE float32 results: every step is one
+    correctly rounded multiply, add, divide, square root or round-half-to-even)."""
+    return torch.device(device).type == "cpu"
+
+
 def _candidates(n: int, k: int, H: int, W: int, scale, ratio, aspect_sampling, generator, device):
-    """k candidate boxes for each of n images: sizes (2, n, k) float (whole pixels; heights,
-    then widths) and fit flags (n, k). One draw of (2, n, k) uniforms: areas, aspects."""
+    """k candidate boxes for each of n images: sizes (2, n, k) float32 (whole pixels;
+    heights, then widths) and fit flags (n, k), as numpy arrays on CPU and tensors on other
+    devices. One draw of (2, n, k) uniforms: areas, aspects."""
     u = rand01((2, n, k), generator, device)
-    s = u[0].mul_((scale[1] - scale[0]) * H * W).add_(scale[0] * H * W)  # (n, k) pixels^2
+    host = _on_host(device)
+    if host:
+        u = u.numpy()  # shares memory: the in-place steps below are the torch path's, in numpy
+    s, r = u[0], u[1]
+    s *= np.float32((scale[1] - scale[0]) * H * W)
+    s += np.float32(scale[0] * H * W)  # (n, k) pixels^2
     if aspect_sampling == "uniform":
-        r = u[1].mul_(ratio[1] - ratio[0]).add_(ratio[0])
+        r *= np.float32(ratio[1] - ratio[0])
+        r += np.float32(ratio[0])
     else:
         lo, hi = math.log(ratio[0]), math.log(ratio[1])
-        r = u[1].mul_(hi - lo).add_(lo).exp_()
-    # H_e = sqrt(S_e r_e), W_e = sqrt(S_e / r_e); torch.round is round-half-to-even, like
-    # Python's round() in the official code.
-    hw = torch.stack((s * r, s / r)).sqrt_().round_()  # (2, n, k)
+        r *= np.float32(hi - lo)
+        r += np.float32(lo)
+        torch.as_tensor(r).exp_()  # torch's exp on either path (numpy's may differ in the last bit)
+    # H_e = sqrt(S_e r_e), W_e = sqrt(S_e / r_e); round half to even, like Python's
+    # round() in the official code.
+    if host:
+        hw = np.empty((2, n, k), dtype=np.float32)
+        np.multiply(s, r, out=hw[0])
+        np.divide(s, r, out=hw[1])
+        np.rint(np.sqrt(hw, out=hw), out=hw)
+    else:
+        hw = torch.stack((s * r, s / r)).sqrt_().round_()  # (2, n, k)
     if H == W:  # the official strict fit test, H_e < H and W_e < W
-        fits = torch.maximum(hw[0], hw[1]) < H
+        fits = (np.maximum if host else torch.maximum)(hw[0], hw[1]) < H
     else:
         fits = (hw[0] < H) & (hw[1] < W)
     return hw, fits
 
 
-def _first_fit(hw: torch.Tensor, fits: torch.Tensor) -> torch.Tensor:
+def _first_fit(hw, fits):
     """Sizes (2, n) int64 of the first fitting candidate of each image (the first
     candidate where none fits)."""
+    n = fits.shape[0]
+    if isinstance(fits, np.ndarray):
+        return hw[:, np.arange(n), fits.argmax(1)].astype(np.int64)  # argmax: the first True
     first = fits.to(torch.uint8).argmax(1)  # (n,)
-    n = first.shape[0]
     return hw.gather(2, first.view(1, n, 1).expand(2, n, 1)).squeeze(2).long()
 
 
@@ -93,15 +119,17 @@ def sample_box_size(B: int, H: int, W: int, scale, ratio, attempts: int, aspect_
     sizes, fits, tried = _first_fit(hw, ok), ok.any(1), k
     if not bool(fits.all()):  # rare: the images whose whole block failed draw more
         sizes[:, ~fits] = 0
-        todo = (~fits).nonzero().squeeze(1)
-        while tried < attempts and todo.numel() > 0:
+        todo = (~fits).nonzero()[0] if isinstance(fits, np.ndarray) else (~fits).nonzero().squeeze(1)
+        while tried < attempts and todo.shape[0] > 0:
             k = min(block, attempts - tried)
-            hw, ok = _candidates(todo.numel(), k, H, W, scale, ratio, aspect_sampling, generator, device)
+            hw, ok = _candidates(todo.shape[0], k, H, W, scale, ratio, aspect_sampling, generator, device)
             found = ok.any(1)
             idx = todo[found]
             sizes[:, idx] = _first_fit(hw, ok)[:, found]
             fits[idx] = True
             todo, tried = todo[~found], tried + k
+    if isinstance(sizes, np.ndarray):
+        sizes, fits = torch.from_numpy(sizes), torch.from_numpy(fits)
     return sizes, fits
 
 
@@ -154,9 +182,14 @@ class RandomErasing(Erasing):
         u = rand01((3, B), generator, device)  # apply, corner row, corner column
         apply = (u[0] < self.p) & fits
         # Corner uniform over the H - h + 1 (W - w + 1) positions where the box fits; in
-        # float64 so that u * n < n holds for every float32 u < 1.
-        n = (H + 1) - hw if H == W else torch.tensor([[H + 1], [W + 1]], device=hw.device) - hw
-        yx0 = (u[1:].double() * n).long()  # (2, B): y0, x0
+        # float64 so that u * n < n holds for every float32 u < 1. In numpy on CPU (see
+        # ``_on_host``; float64 products and truncation are the same either way).
+        if _on_host(device):
+            n = np.array([[H + 1], [W + 1]]) - hw.numpy()
+            yx0 = torch.from_numpy((u[1:].numpy().astype(np.float64) * n).astype(np.int64))  # (2, B): y0, x0
+        else:
+            n = torch.tensor([[H + 1], [W + 1]], device=hw.device) - hw
+            yx0 = (u[1:].double() * n).long()  # (2, B): y0, x0
         yx1 = yx0 + hw
         return {"apply": apply, "y0": yx0[0], "y1": yx1[0], "x0": yx0[1], "x1": yx1[1]}
 
