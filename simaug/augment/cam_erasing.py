@@ -35,16 +35,10 @@ from simaug.augment.boxes import box_fraction, box_weight
 from simaug.augment.erasing import Erasing
 from simaug.augment.random_erasing import check_box_distribution, sample_box_size
 from simaug.augment.registry import AUGMENTS
-from simaug.augment.transform import rand01
+from simaug.augment.transform import on_host, rand01
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 _NUMPY_FLOATS = (torch.float16, torch.float32, torch.float64)
-
-
-def _on_host(device) -> bool:
-    """Whether (B,)-sized work on ``device`` goes through numpy (CPU tensors share memory
-    with numpy arrays, so the round trip is free)."""
-    return torch.device(device).type == "cpu"
 
 
 @functools.lru_cache(maxsize=8)
@@ -60,7 +54,7 @@ def cam_peaks(cam: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     (as ``cam.flatten(1).argmax(1)``). A map at another resolution is mapped cell-centre
     to pixel: row = floor((i + 0.5) * H / h).
     """
-    rc = _peak_pixels(cam, size, _on_host(cam.device))
+    rc = _peak_pixels(cam, size, on_host(cam.device))
     return (torch.from_numpy(rc) if isinstance(rc, np.ndarray) else rc).T  # (B, 2)
 
 
@@ -149,9 +143,9 @@ class CamErasing(Erasing):
                 "cam_erasing needs the batch's CAM maps: call it with cam=<(B, h, w) tensor> "
                 "(e.g. from simaug.cam.GradCAM) or points=<(B, 2) arg-max pixels>"
             )
-        # The (B,)-sized arithmetic runs in numpy on CPU (see ``_on_host``): the same
+        # The (B,)-sized arithmetic runs in numpy on CPU (see ``transform.on_host``): the same
         # integers as the torch ops used on other devices, at ~1 us per op instead of ~3-5.
-        host = _on_host(device)
+        host = on_host(device)
         if cam is not None:
             pk = _peak_pixels(cam, (H, W), host)  # (2, B): rows, columns
         else:

@@ -28,7 +28,7 @@ import torch
 from simaug.augment.boxes import box_fraction, box_weight
 from simaug.augment.erasing import Erasing
 from simaug.augment.registry import AUGMENTS
-from simaug.augment.transform import rand01
+from simaug.augment.transform import on_host, rand01
 
 
 def check_box_distribution(scale: Tuple[float, float], ratio: Tuple[float, float], attempts: int,
@@ -48,20 +48,12 @@ def check_box_distribution(scale: Tuple[float, float], ratio: Tuple[float, float
                          f"got {aspect_sampling!r}")
 
 
-def _on_host(device) -> bool:
-    """Whether the (B,)-sized sampling arithmetic on ``device`` runs in numpy: CPU tensors
-    share memory with numpy arrays, and a numpy op on a few thousand numbers costs ~1 us
-    against ~3-5 us for a torch call (the same IEEE float32 results: every step is one
-    correctly rounded multiply, add, divide, square root or round-half-to-even)."""
-    return torch.device(device).type == "cpu"
-
-
 def _candidates(n: int, k: int, H: int, W: int, scale, ratio, aspect_sampling, generator, device):
     """k candidate boxes for each of n images: sizes (2, n, k) float32 (whole pixels;
     heights, then widths) and fit flags (n, k), as numpy arrays on CPU and tensors on other
     devices. One draw of (2, n, k) uniforms: areas, aspects."""
     u = rand01((2, n, k), generator, device)
-    host = _on_host(device)
+    host = on_host(device)
     if host:
         u = u.numpy()  # shares memory: the in-place steps below are the torch path's, in numpy
     s, r = u[0], u[1]
@@ -183,8 +175,8 @@ class RandomErasing(Erasing):
         apply = (u[0] < self.p) & fits
         # Corner uniform over the H - h + 1 (W - w + 1) positions where the box fits; in
         # float64 so that u * n < n holds for every float32 u < 1. In numpy on CPU (see
-        # ``_on_host``; float64 products and truncation are the same either way).
-        if _on_host(device):
+        # ``transform.on_host``; float64 products and truncation are the same either way).
+        if on_host(device):
             n = np.array([[H + 1], [W + 1]]) - hw.numpy()
             yx0 = torch.from_numpy((u[1:].numpy().astype(np.float64) * n).astype(np.int64))  # (2, B): y0, x0
         else:
