@@ -2,13 +2,14 @@
 forward+backward at a precision, a campaign design's epoch accounting, and the parity
 summary rendered from its record (never timing assertions)."""
 import math
+import statistics
 
 import pytest
 import torch
 import torch.nn as nn
 
 from simaug.bench import campaign, precision as parity
-from simaug.bench.timing import alternating_rounds, pure_forward_backward, ratio_summary
+from simaug.bench.timing import PureStep, alternating_rounds, median_ci, pure_forward_backward, ratio_summary
 from simaug.data import ImageSet
 
 pytestmark = pytest.mark.filterwarnings("ignore::simaug.precision.EmulatedBf16Warning")
@@ -18,11 +19,48 @@ def test_rounds_alternate_and_record_the_load():
     calls = []
     fns = {"a": lambda: (calls.append("a"), (10, 2.0, 2.0))[1], "b": lambda: (calls.append("b"), (10, 1.0, 1.0))[1]}
     out = alternating_rounds(fns, rounds=3, warmup=True)
-    assert calls == ["a", "b"] * 4  # one warm-up call each, then a, b per round
+    # one warm-up call each, then a, b in even rounds and b, a in odd ones
+    assert calls == ["a", "b"] + ["a", "b", "b", "a", "a", "b"]
     assert [r["images_per_s"] for r in out["a"]] == [r["images_per_cpu_s"] for r in out["a"]] == [5.0] * 3
     assert all(isinstance(r["load_1min"], float) for r in out["a"] + out["b"])
     s = ratio_summary(out["b"], out["a"])
     assert s["median"] == s["min"] == s["max"] == 2.0 and s["per_round"] == [2.0] * 3
+
+
+def test_rounds_reverse_their_order_every_other_round():
+    calls = []
+    fns = {k: (lambda k=k: (calls.append(k), (1, 1.0, 1.0))[1]) for k in "abc"}
+    alternating_rounds(fns, rounds=4, warmup=False)
+    assert calls == list("abc" "cba" "abc" "cba")
+
+
+def _binomial_coverage(n, k):
+    """P(x_(k) <= median <= x_(n+1-k)) for a continuous distribution: 1 - 2 P(Bin(n, 1/2) < k)."""
+    return 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2**n
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 9, 10, 25, 40])
+def test_median_ci_is_the_widest_order_statistic_pair_with_the_coverage(n):
+    values = [float(v) for v in torch.randperm(n, generator=torch.Generator().manual_seed(n)).tolist()]
+    low, high, coverage = median_ci(values)
+    ks = [k for k in range(1, (n + 1) // 2 + 1) if _binomial_coverage(n, k) >= 0.95]
+    k = max(ks) if ks else 1  # the narrowest interval that still covers 95%; the range if none does
+    assert (low, high) == (float(k - 1), float(n - k))  # the values are a permutation of 0..n-1
+    assert coverage == pytest.approx(_binomial_coverage(n, k))
+    assert low <= statistics.median(values) <= high
+
+
+def test_median_ci_covers_the_median_at_its_stated_rate():
+    """Simulation: 2,000 samples of 25 exponential ratios; the interval holds the true median
+    (ln 2) in about 95.7% of them (the exact coverage of k = 8 at n = 25)."""
+    g = torch.Generator().manual_seed(0)
+    hits, trials = 0, 2000
+    for _ in range(trials):
+        x = (-torch.rand(25, generator=g).log()).tolist()
+        low, high, coverage = median_ci(x)
+        hits += low <= math.log(2) <= high
+    assert coverage == pytest.approx(0.9567, abs=1e-4)
+    assert abs(hits / trials - coverage) < 3 * math.sqrt(coverage * (1 - coverage) / trials)
 
 
 def test_ratio_summary_is_the_median_of_per_round_ratios():
@@ -30,6 +68,7 @@ def test_ratio_summary_is_the_median_of_per_round_ratios():
     den = [{"images_per_s": v} for v in (10.0, 10.0, 40.0)]
     s = ratio_summary(num, den)  # ratios 1, 3, 0.5: the median is 1 (not 20 / 10)
     assert (s["median"], s["min"], s["max"]) == (1.0, 0.5, 3.0)
+    assert (s["ci_low"], s["ci_high"], s["ci_coverage"]) == (0.5, 3.0, 0.75)  # 3 rounds: the range, 1 - 2/8
 
 
 def test_pure_forward_backward_counts_images_and_runs_at_its_precision():
@@ -125,8 +164,6 @@ def test_parity_keeps_the_runs_of_an_earlier_record_for_the_same_recipe(tmp_path
 
 
 def test_pure_step_trains_a_private_copy_reset_before_every_measurement():
-    from simaug.bench.timing import PureStep
-
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
@@ -138,6 +175,36 @@ def test_pure_step_trains_a_private_copy_reset_before_every_measurement():
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # the original is untouched
     assert not opt.state  # and so is its optimiser
     assert all(torch.equal(after_one[k], v) for k, v in pure.model.state_dict().items())  # same start each time
+
+
+def test_pure_step_follows_the_current_state_of_the_model_it_is_compared_with():
+    """follow=True: every measurement starts from the source's weights, batch-norm statistics,
+    momentum buffers and learning rate as they are then: its steps equal the same steps taken
+    by the source's own optimiser from there."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    x, y = torch.rand(6, 3, 8, 8), torch.tensor([0, 1] * 3)
+    pure = PureStep(model, opt, x, y, "fp32", follow=True)
+    pure_forward_backward(model, opt, x, y, 2)  # the source trains on: weights, running stats, momentum move
+    opt.param_groups[0]["lr"] = 0.05
+    twin = __import__("copy").deepcopy((model, opt))
+    pure(3)
+    pure_forward_backward(twin[0], twin[1], x, y, 3)
+    assert all(torch.equal(a, b) for a, b in zip(pure.model.state_dict().values(), twin[0].state_dict().values()))
+
+
+def test_pure_step_leaves_denormals_alone_unless_asked():
+    """The trainer does not flush denormals, so its reference does not either by default."""
+    seen = []
+    model = nn.Linear(2, 2)
+    tiny = torch.tensor([[1e-40, 0.0]])  # a float32 denormal
+    model.register_forward_hook(lambda m, a, o: seen.append(float((a[0] * 1.0)[0, 0])))
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    PureStep(model, opt, tiny, torch.tensor([0]), "fp32")(1)
+    PureStep(model, opt, tiny, torch.tensor([0]), "fp32", flush_denormal=True)(1)
+    assert seen[0] > 0 and seen[1] == 0.0
+    assert float(tiny[0, 0] * 1.0) > 0  # restored to off afterwards
 
 
 def test_pure_forward_backward_cycles_through_a_pool_of_distinct_batches():
@@ -162,3 +229,30 @@ def test_pure_forward_backward_cycles_through_a_pool_of_distinct_batches():
     pool = [(x[i:i + 4], y[i:i + 4]) for i in (0, 4, 8)]
     assert torch.allclose(m[1].weight, trained([pool[i % 3] for i in range(5)]), atol=1e-6)
     assert not torch.allclose(m[1].weight, trained([pool[0]] * 5), atol=1e-3)
+
+
+def test_bench_train_times_trainer_and_pure_from_the_same_start(monkeypatch):
+    """bench train's trainer measurement resets the model and optimiser to the state the pure
+    reference starts from: after any number of rounds, one more trainer epoch leaves the weights
+    of one epoch from the start."""
+    from simaug.bench import train as bench_train
+
+    made = {}
+    real = bench_train.Trainer
+
+    def keep(*a, **k):
+        made["t"] = real(*a, **k)
+        return made["t"]
+
+    monkeypatch.setattr(bench_train, "Trainer", keep)
+    data = toy_cifar(64)
+    out = bench_train.bench_model("simple_cnn", data, ["fp32"], steps=2, batch_size=8, rounds=3)
+    s = out["precisions"]["fp32"]
+    assert len(out["measurements"]["trainer fp32"]) == len(out["measurements"]["pure fp32"]) == 3
+    assert s["trainer_vs_pure"]["ci_low"] <= s["trainer_vs_pure"]["median"] <= s["trainer_vs_pure"]["ci_high"]
+    t = made["t"]
+    after_rounds = {k: v.clone() for k, v in t.model.state_dict().items()}
+    torch.manual_seed(0)
+    fresh = real(bench_train.create_model("simple_cnn"), t.config, t.train_set)
+    fresh.train_epoch(t.epoch)  # the last round's epoch index: the same data order and crops
+    assert all(torch.equal(after_rounds[k], v) for k, v in fresh.model.state_dict().items())

@@ -14,10 +14,12 @@ The designs (issues 15 and 16), each at its most expensive arm:
 
 Every design evaluates on the full 10,000-image test set every ``--eval-every`` epochs
 (and after the last), so an epoch is charged ``train_epoch`` plus ``evaluate / k``.
-``pure f+b`` runs the same model and optimiser over the same number of images in the same
-(effective) batch sizes, on one pre-made batch, at the same precision. The two alternate
-within each round; the ratio ``pure time / epoch time`` is formed per round and its
-median reported, with the load average recorded next to every measurement. Where an
+``pure f+b`` runs the same model and optimiser, from the trainer's current weights and
+optimiser state, over the same number of images in the same (effective) batch sizes, on a
+pool of pre-made batches, at the same precision. The two alternate within each round
+(reversed every other round); the ratio ``pure time / epoch time`` is formed per round and
+its median reported with its 95% confidence interval (order statistics), with the load
+average recorded next to every measurement. Where an
 epoch's time goes (data path, callbacks such as the CAM pass and erasing, optimiser
 steps, evaluation) is measured inside the epoch.
 
@@ -60,6 +62,8 @@ CAM_EPOCH_TARGET = 0.85  # whole CAM-erasing epoch / pure f+b
 CAM_PASS_TARGET = 1.3  # CAM pass / one eval forward of its batch
 TEST_IMAGES = 10_000
 POOL = 32  # distinct pre-made batches the pure f+b reference cycles through
+COLUMNS = ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch [95% CI]", "range", "pure/epoch CPU",
+           "target", "load"]
 
 
 @dataclass
@@ -159,7 +163,10 @@ class DesignBench:
         self.x = torch.cat(xs).contiguous(memory_format=t.memory_format)  # (pool * factor * B, C, H, W)
         self.y = torch.cat([torch.cat([yb] * factor) for yb in y.split(B)])
         self.last = (self.x[: rest * factor], self.y[: rest * factor]) if rest >= 2 else None
-        self.pure_step = PureStep(t.model, t.optimizer, self.x, self.y, precision, self.last, batch_size=factor * B)
+        # from the trainer's current weights and optimiser state at every measurement: the
+        # trainer keeps training between rounds, and both sides should run at the same point
+        self.pure_step = PureStep(t.model, t.optimizer, self.x, self.y, precision, self.last, batch_size=factor * B,
+                                  follow=True)
 
     def warm_up(self) -> None:
         self.pure_step(2)
@@ -277,8 +284,9 @@ def table_rows(results: List[Dict]) -> List[Dict]:
                           + " (CPU " + ("ok" if cam_cpu <= CAM_PASS_TARGET else "MISS") + "))")
             rows.append({"design": r["title"], "precision": p, "epoch s": f"{s['epoch_seconds']:.1f}",
                          "pure s": f"{s['pure_seconds']:.1f}", "epoch img/s": f"{s['epoch_images_per_s']:.0f}",
-                         "pure/epoch": f"{ratio['median']:.3f} ({ratio['min']:.2f}-{ratio['max']:.2f})",
-                         "pure/epoch CPU": f"{cpu['median']:.3f} ({cpu['min']:.2f}-{cpu['max']:.2f})",
+                         "pure/epoch [95% CI]": f"{ratio['median']:.3f} [{ratio['ci_low']:.2f}, {ratio['ci_high']:.2f}]",
+                         "range": f"{ratio['min']:.2f}-{ratio['max']:.2f}",
+                         "pure/epoch CPU": f"{cpu['median']:.3f} [{cpu['ci_low']:.2f}, {cpu['ci_high']:.2f}]",
                          "target": target, "load": "{:.1f}-{:.1f}".format(*r["load_1min_range"])})
     return rows
 
@@ -334,16 +342,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         train = load("cifar10", "train", **({"noise_rate": 0.1, "noise_mode": "pairflip"} if key == "00" else {}))
         results.append(run_design(d, train, test, args.precisions, args.rounds, args.eval_every, args.scale))
         print(f"  {d.title}: done ({time.perf_counter() - t0:.0f} s so far)", flush=True)
-        print_table(table_rows(results[-1:]), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch",
-                                               "pure/epoch CPU", "target", "load"])
+        print_table(table_rows(results[-1:]), COLUMNS)
         print("\n".join(parts_lines(results[-1:])), flush=True)
         if args.json:  # after every design, so that a long run keeps what it measured
             write_json()
     print("\nAll designs:")
-    print_table(table_rows(results), ["design", "precision", "epoch s", "pure s", "epoch img/s", "pure/epoch",
-                                      "pure/epoch CPU", "target", "load"])
+    print_table(table_rows(results), COLUMNS)
     print("(pure/epoch: pure forward+backward time over the same images / the epoch's time, median over rounds of "
-          "the per-round ratio with its range, from wall time and from this process's CPU time (the steadier with "
+          "the per-round ratio with the median's 95% confidence interval (order statistics; the range with fewer "
+          "than 6 rounds) and the range, from wall time and from this process's CPU time (the steadier with "
           "--threads 1 on a busy machine); load: 1-min load average recorded with each measurement)")
     if args.json:
         write_json()

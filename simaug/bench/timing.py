@@ -1,11 +1,15 @@
 """Timing helpers shared by the benchmarks: alternating rounds, per-round ratios, the
 machine's load with every measurement, pure forward+backward at a precision.
 
-On a shared machine a benchmark's numbers drift with whatever else runs. Two defences:
-every method is timed once per *round*, the methods alternating within the round, and a
-ratio is formed per round (both sides saw about the same machine state) before taking the
-median over rounds; and the 1-minute load average (what ``uptime`` prints) is recorded
-next to every measurement, so a reader can see how busy the machine was.
+On a shared machine a benchmark's numbers drift with whatever else runs. Three defences:
+every method is timed once per *round*, the methods alternating within the round (in
+reverse order every other round, so no method always runs first or after the same
+neighbour), and a ratio is formed per round (both sides saw about the same machine state)
+before taking the median over rounds, reported with a distribution-free confidence
+interval (:func:`median_ci`); and the 1-minute load average (what ``uptime`` prints) is
+recorded next to every measurement, so a reader can see how busy the machine was. Short
+measurements in many rounds resolve a ratio better than long ones in few: the machine's
+drift is slower than a round.
 
 Every measurement takes both wall time and this process's CPU time. With one torch thread
 (``--threads 1``) the CPU time is what the work itself cost, nearly independent of how
@@ -55,7 +59,10 @@ class Clock:
 
 def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float, float]]], rounds: int,
                        warmup: bool = True) -> Dict[str, List[Dict[str, float]]]:
-    """Run every function once per round, alternating within the round.
+    """Run every function once per round, alternating within the round: in the given order
+    in even rounds, in reverse order in odd ones (A B, B A, A B, ...), so that a method's
+    position in the round (first after a pause, or after one that left the caches cold)
+    cancels out over pairs of rounds.
 
     Each function does one measurement and returns ``(images, wall_seconds, cpu_seconds)``.
     Returns, per name, one dict per round: ``images``, ``seconds``, ``cpu_seconds``,
@@ -69,8 +76,10 @@ def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float, float]]], r
         for fn in fns.values():
             fn()
     out: Dict[str, List[Dict[str, float]]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
+    names = list(fns)
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            fn = fns[name]
             load = load_average()[0]
             images, seconds, cpu = fn()
             out[name].append({"images": images, "seconds": seconds, "cpu_seconds": cpu,
@@ -79,10 +88,37 @@ def alternating_rounds(fns: Dict[str, Callable[[], Tuple[int, float, float]]], r
     return out
 
 
+def median_ci(values: List[float], level: float = 0.95) -> Tuple[float, float, float]:
+    """A distribution-free confidence interval for the median of ``values``: the order
+    statistics ``(x_(k), x_(n+1-k))`` with the largest ``k`` whose coverage
+    ``1 - 2 P(Binomial(n, 1/2) <= k - 1)`` is at least ``level``. Returns ``(low, high,
+    coverage)``; with too few values for ``level`` (fewer than 6 at 95%) it is the range,
+    with the range's coverage ``1 - 2^(1-n)``.
+
+    Example (n = 9: k = 2, coverage 1 - 2 * 10/512):
+        >>> median_ci([5, 1, 9, 3, 7, 2, 8, 4, 6])
+        (2, 8, 0.9609375)
+    """
+    from scipy.stats import binom
+
+    x = sorted(values)
+    n = len(x)
+    if n == 0:
+        raise ValueError("median_ci needs at least one value")
+    k = 1
+    while k + 1 <= (n + 1) // 2 and 1 - 2 * binom.cdf(k, n, 0.5) >= level:
+        k += 1
+    return x[k - 1], x[n - k], float(1 - 2 * binom.cdf(k - 1, n, 0.5))
+
+
 def ratio_summary(num: List[Dict[str, float]], den: List[Dict[str, float]], key: str = "images_per_s") -> Dict[str, float]:
-    """Median, min and max over rounds of the per-round ratio ``num[key] / den[key]``."""
+    """Median, min and max over rounds of the per-round ratio ``num[key] / den[key]``, with
+    the median's confidence interval (:func:`median_ci`: ``ci_low``, ``ci_high``,
+    ``ci_coverage``)."""
     ratios = [a[key] / b[key] for a, b in zip(num, den)]
-    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "per_round": ratios}
+    low, high, coverage = median_ci(ratios)
+    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "ci_low": low,
+            "ci_high": high, "ci_coverage": coverage, "per_round": ratios}
 
 
 def median_of(rows: List[Dict[str, float]], key: str = "images_per_s") -> float:
@@ -123,13 +159,24 @@ def pure_forward_backward(model: torch.nn.Module, optimizer: torch.optim.Optimiz
 
 class PureStep:
     """Pure forward+backward on a private copy of ``model`` with a fresh copy of
-    ``optimizer``, both reset to the copy's starting state before every measurement: many
-    steps on one repeated batch would otherwise over-fit it until the loss diverges, and
-    the trainer being timed alongside must not see those steps either. Denormal floats are
-    flushed to zero during the measurement (``torch.set_flush_denormal``, restored to off
-    afterwards): a network fitting one batch perfectly passes through a phase of denormal
-    activations and gradients in which an fp32 ResNet-20 step on x86 takes ~40x as long
-    (measured here), which says nothing about a training loop's overhead.
+    ``optimizer``, set before every measurement to a known state, so that the trainer being
+    timed alongside never sees its steps.
+
+    ``follow=False``: the copy is reset to ``model``'s state at construction before every
+    measurement (many steps on a few batches would otherwise over-fit them: a network
+    fitting one batch exactly passes through a phase of denormal activations and gradients
+    in which an fp32 ResNet-20 step on x86 took ~40x as long here, which says nothing about
+    a training loop's overhead).
+
+    ``follow=True``: the copy takes ``model``'s and ``optimizer``'s *current* state (weights,
+    batch-norm statistics, momentum buffers, learning rate) before every measurement. Use it
+    when ``model`` is the one a trainer keeps training between measurements: both sides then
+    run from the same weights, so whatever the state of training costs (denormal numbers in a
+    trained network are slower on x86) is paid by both, and the ratio measures the loop.
+
+    ``flush_denormal`` flushes denormal floats to zero during the measurement
+    (``torch.set_flush_denormal``, restored to off afterwards); off by default, because the
+    trainer it is compared with does not flush them.
 
     The steps cycle through distinct batches (``x`` a pool of ``batch_size``-image batches):
     one batch repeated hundreds of times is fitted exactly and its step slows down (at
@@ -142,16 +189,22 @@ class PureStep:
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
                  precision: str = "fp32", last: Optional[Tuple[torch.Tensor, torch.Tensor]] = None,
-                 batch_size: Optional[int] = None):
+                 batch_size: Optional[int] = None, follow: bool = False, flush_denormal: bool = False):
+        self.source, self.source_optimizer = model, optimizer
         self.model = copy.deepcopy(model)
         self.start = copy.deepcopy(self.model.state_dict())
         self.optimizer_type, self.defaults = type(optimizer), dict(optimizer.defaults)
         self.x, self.y, self.precision, self.last, self.batch_size = x, y, precision, last, batch_size
+        self.follow, self.flush_denormal = follow, flush_denormal
 
     def __call__(self, steps: int) -> Tuple[int, float, float]:
-        self.model.load_state_dict(self.start)
         opt = self.optimizer_type([p for p in self.model.parameters() if p.requires_grad], **self.defaults)
-        torch.set_flush_denormal(True)
+        if self.follow:
+            self.model.load_state_dict(self.source.state_dict())  # copies into the private tensors
+            opt.load_state_dict(copy.deepcopy(self.source_optimizer.state_dict()))
+        else:
+            self.model.load_state_dict(self.start)
+        torch.set_flush_denormal(self.flush_denormal)
         try:
             return pure_forward_backward(self.model, opt, self.x, self.y, steps, self.precision, self.last,
                                          self.batch_size)

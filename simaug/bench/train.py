@@ -11,9 +11,12 @@ For each model and precision, in one run and on the same machine state:
   JPEGs with per-sample PIL ``RandomCrop(32, padding=4)`` + ``RandomHorizontalFlip`` +
   ``ToTensor`` + ``Normalize`` through a ``DataLoader`` with 2 workers, fp32.
 
-The trainer and pure f+b at every precision alternate within each round; ratios are formed
-per round and their median (with the range) is reported, with the load average recorded
-next to every measurement. Targets on this 2-core CPU: the trainer >= 0.95 of pure f+b at
+The trainer and pure f+b at every precision alternate within each round (reversed every
+other round); both start every measurement from the same weights and optimiser state.
+Ratios are formed per round and their median is reported with its 95% confidence interval
+(order statistics, no distribution assumed) and the range, with the load average recorded
+next to every measurement. The defaults (10 steps per measurement, 25 rounds) favour many
+short rounds: this VM's speed drifts by 10-20% from one second to the next. Targets on this 2-core CPU: the trainer >= 0.95 of pure f+b at
 either precision; ResNet-20 >= 1,100 img/s through the trainer in bf16.
 
 Run as ``python -m simaug.bench train [--models ...] [--precisions fp32 bf16] [--json out.json]``.
@@ -21,6 +24,7 @@ Run as ``python -m simaug.bench train [--models ...] [--precisions fp32 bf16] [-
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -101,14 +105,21 @@ def bench_model(name: str, train, precisions, steps: int, batch_size: int, round
         x = t.to_input(sub.images)  # the trainer's images as ``steps`` distinct pre-made batches
         y = sub.labels.to(t.device)
 
-        def epoch(t=t):
+        # both sides start every measurement from the same weights and optimiser state, so
+        # neither is timed at another point of training (a network fitting its few batches
+        # slows down; see PureStep)
+        start = (copy.deepcopy(t.model.state_dict()), copy.deepcopy(t.optimizer.state_dict()))
+
+        def epoch(t=t, start=start):
+            t.model.load_state_dict(start[0])
+            t.optimizer.load_state_dict(copy.deepcopy(start[1]))
             t.epoch += 1
             with Clock() as c:
                 r = t.train_epoch(t.epoch)
             return r["train_images"], c.wall, c.cpu
 
         fns[f"trainer {p}"] = epoch
-        pure = PureStep(t.model, t.optimizer, x, y, p, batch_size=batch_size)  # a private copy, reset before every measurement
+        pure = PureStep(t.model, t.optimizer, x, y, p, batch_size=batch_size)  # a private copy, reset to the same start
         fns[f"pure {p}"] = (lambda pure=pure: pure(steps))
     times = alternating_rounds(fns, rounds)
     out = {"model": name, "images_per_measurement": steps * batch_size, "channels_last": channels_last,
@@ -142,9 +153,10 @@ def table_rows(results: List[Dict]) -> List[Dict]:
                 extra = f"; >= {RESNET20_BF16_TARGET:.0f} img/s " + ("ok" if s["trainer_images_per_s"] >= RESNET20_BF16_TARGET else "MISS")
             rows.append({"model": r["model"], "precision": p, "trainer img/s": f"{s['trainer_images_per_s']:.0f}",
                          "pure f+b img/s": f"{s['pure_images_per_s']:.0f}",
-                         "trainer/pure": f"{ratio['median']:.3f} ({ratio['min']:.2f}-{ratio['max']:.2f})",
+                         "trainer/pure [95% CI]": f"{ratio['median']:.3f} [{ratio['ci_low']:.3f}, {ratio['ci_high']:.3f}]",
+                         "range": f"{ratio['min']:.2f}-{ratio['max']:.2f}",
                          "img/CPU-s trainer, pure": f"{s['trainer_images_per_cpu_s']:.0f}, {s['pure_images_per_cpu_s']:.0f}",
-                         "trainer/pure CPU": f"{cpu['median']:.3f} ({cpu['min']:.2f}-{cpu['max']:.2f})",
+                         "trainer/pure CPU": f"{cpu['median']:.3f} [{cpu['ci_low']:.3f}, {cpu['ci_high']:.3f}]",
                          "bf16/fp32 trainer": (f"{speed['trainer']['median']:.2f}x (CPU {speed['trainer_cpu']['median']:.2f}x)"
                                                if speed and p == "bf16" else ""),
                          "target": f">= {target} {ok} (CPU {ok_cpu}){extra}",
@@ -157,9 +169,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["simple_cnn", "resnet20"])
     ap.add_argument("--precisions", nargs="+", default=list(PRECISIONS), choices=PRECISIONS)
-    ap.add_argument("--steps", type=int, default=40, help="steps per measurement (trainer: one epoch of this many)")
+    ap.add_argument("--steps", type=int, default=10, help="steps per measurement (trainer: one epoch of this many)")
     ap.add_argument("--batch-size", type=int, default=128)
-    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians of per-round ratios)")
+    ap.add_argument("--rounds", type=int, default=25, help="alternating rounds (medians of per-round ratios)")
     ap.add_argument("--contiguous", action="store_true", help="NCHW instead of channels_last (TrainConfig's default)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 = torch's default")
     ap.add_argument("--reference", action="store_true",
@@ -183,7 +195,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     t0 = time.perf_counter()
     results = [bench_model(name, train, args.precisions, args.steps, args.batch_size, args.rounds,
                            not args.contiguous) for name in args.models]
-    print_table(table_rows(results), ["model", "precision", "trainer img/s", "pure f+b img/s", "trainer/pure",
+    print_table(table_rows(results), ["model", "precision", "trainer img/s", "pure f+b img/s", "trainer/pure [95% CI]", "range",
                                       "img/CPU-s trainer, pure", "trainer/pure CPU", "bf16/fp32 trainer", "target", "load"])
     if args.reference:
         for r in results:
@@ -192,7 +204,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             fp32 = r["precisions"].get("fp32", next(iter(r["precisions"].values())))
             print(f"{r['model']}: reference (ImageFolder + PIL, {args.workers} workers, fp32) {ref:.0f} img/s; "
                   f"simaug trainer {fp32['trainer_images_per_s'] / ref:.2f}x it (reference measured after the rounds)")
-    print("(trainer/pure: median over rounds of the per-round ratio of wall-clock rates, with its range; CPU: the "
+    print("(trainer/pure: median over rounds of the per-round ratio of wall-clock rates, with the median's 95% "
+          "confidence interval from order statistics and the range; the target is judged on the median; CPU: the "
           "same from this process's CPU time, the steadier measure with --threads 1 on a busy machine; load: 1-min "
           "load average recorded with each measurement)")
     if args.json:
