@@ -15,14 +15,53 @@ import torch.nn.functional as F
 from ._registry import register_model
 
 
+class _SubsamplePad(torch.autograd.Function):
+    """``F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, lo, hi))`` whose gradient keeps ``x``'s memory format.
+
+    Autograd's own backward of the strided slice returns a contiguous (NCHW) gradient even for
+    a channels_last ``x``. Added to the channels_last gradient of the block's first conv, it
+    makes the sum NCHW, and the ReLU backward that meets it (NCHW gradient, channels_last
+    activation) takes a strided path ~15x slower than with matching formats (measured here:
+    11.7 ms against 0.77 ms at batch 128, 16x32x32, one thread), as do the batch-norm and conv
+    backwards after it. Here the gradient is written into zeros laid out like ``x``: the same
+    values (a copy and zeros), so training is unchanged bit for bit (tested).
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, stride: int, lo: int, hi: int) -> torch.Tensor:
+        ctx.shape, ctx.stride, ctx.lo = x.shape, stride, lo
+        ctx.memory_format = torch.channels_last if _is_channels_last(x) else torch.contiguous_format
+        return F.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, lo, hi))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        C = ctx.shape[1]
+        out = torch.empty(ctx.shape, dtype=grad.dtype, device=grad.device, memory_format=ctx.memory_format).zero_()
+        out[:, :, :: ctx.stride, :: ctx.stride] = grad[:, ctx.lo : ctx.lo + C]
+        return out, None, None, None
+
+
+def _is_channels_last(x: torch.Tensor) -> bool:
+    return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+
+
+def subsample_pad(x: torch.Tensor, stride: int, lo: int, hi: int) -> torch.Tensor:
+    """The option-A shortcut: every ``stride``-th pixel, ``lo``/``hi`` zero channels added."""
+    return _SubsamplePad.apply(x, stride, lo, hi)
+
+
+# A leaf of torch.fx traces (an autograd.Function cannot be traced through): the models stay
+# traceable, which Grad-CAM's batch-norm folding relies on (simaug.cam.fold).
+torch.fx.wrap("subsample_pad")
+
+
 class _ShortcutA(nn.Module):
     def __init__(self, in_planes: int, planes: int, stride: int):
         super().__init__()
         self.stride, self.pad = stride, planes - in_planes
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x[:, :, :: self.stride, :: self.stride]
-        return F.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+        return subsample_pad(x, self.stride, self.pad // 2, self.pad - self.pad // 2)
 
 
 class BasicBlock(nn.Module):
