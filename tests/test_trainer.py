@@ -333,3 +333,37 @@ def test_to_input_leaves_a_float_batch_unchanged():
     before = x.clone()
     t.to_input(x)
     assert torch.equal(x, before)
+
+
+def test_to_input_of_a_channels_last_uint8_batch_is_bit_identical():
+    """Every byte value in every channel: the channels_last fast path (mean and std laid out
+    like an image) gives the bits of the NCHW path, in channels_last layout."""
+    images = torch.arange(256, dtype=torch.uint8).view(1, 1, 16, 16).expand(4, 3, 16, 16).contiguous()
+    images[1] = images[1].flip(-1)
+    data = ImageSet(images, torch.arange(4) % 2, ["a", "b"], {"name": "toy"})
+    model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    t = Trainer(model, TrainConfig(epochs=1, batch_size=2, progress=False, channels_last=True), data)
+    cl = images.contiguous(memory_format=torch.channels_last)
+    fast, slow = t.to_input(cl), t.to_input(images)
+    assert fast.is_contiguous(memory_format=torch.channels_last) and fast.stride() == slow.stride()
+    assert torch.equal(fast.contiguous().view(torch.int32), slow.contiguous().view(torch.int32))
+    assert torch.equal(t.to_input(cl[:, :, :8, :8].contiguous(memory_format=torch.channels_last)), slow[:, :, :8, :8])
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_default_crop_writes_the_models_layout_and_batches_are_unchanged(channels_last):
+    """The trainer's default crop writes channels_last for a channels_last model; the batches it
+    yields are the same values, in the same layout, as cropping to NCHW and converting."""
+    from simaug.augment import RandomCropFlip
+
+    g = torch.Generator().manual_seed(3)
+    data = ImageSet(torch.randint(0, 256, (40, 3, 12, 12), dtype=torch.uint8, generator=g), torch.arange(40) % 2,
+                    ["a", "b"], {"name": "toy"})
+    model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    cfg = TrainConfig(epochs=1, batch_size=16, progress=False, channels_last=channels_last, crop_padding=2)
+    t = Trainer(model, cfg, data)
+    assert t.transform.channels_last == channels_last
+    ref = Trainer(model, cfg, data, transform=RandomCropFlip(padding=2, flip=True))  # NCHW crops
+    for (x, y), (xr, yr) in zip(t._batches(1), ref._batches(1)):
+        assert torch.equal(y, yr) and x.stride() == xr.stride()
+        assert torch.equal(x.contiguous().view(torch.int32), xr.contiguous().view(torch.int32))

@@ -217,3 +217,14 @@ def test_trainer_default_transform_is_crop_flip_from_the_config():
         Trainer(model, TrainConfig(**cfg), data, transform=create_augment("cam_erasing"))
     with pytest.raises(TypeError, match="BatchTransform"):
         Trainer(model, TrainConfig(**cfg), data, transform=nn.Identity())
+
+
+@pytest.mark.parametrize("padding,flip,p", [(4, True, 1.0), (2, False, 0.5), (0, True, 1.0), (0, False, 1.0)])
+def test_crop_flip_channels_last_output_is_the_same_images(padding, flip, p):
+    x = torch.randint(0, 256, (6, 3, 9, 7), dtype=torch.uint8, generator=gen(5))
+    plain = create_augment("crop_flip", padding=padding, flip=flip, p=p)
+    cl = create_augment("crop_flip", padding=padding, flip=flip, p=p, channels_last=True)
+    a, b = plain(x, gen(2)), cl(x, gen(2))
+    assert torch.equal(a, b)
+    if padding or flip:  # (no crop and no flip returns the input itself)
+        assert b.is_contiguous(memory_format=torch.channels_last) and not b.is_contiguous()

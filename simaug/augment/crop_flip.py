@@ -34,6 +34,10 @@ class RandomCropFlip(BatchTransform):
         p: probability that an image is cropped and flipped at all (1: always; for
             p < 1 the ``apply`` flags are drawn after the offsets and flips).
         fill: ``"zero"`` (the padding).
+        channels_last: write the output in channels_last memory format (the same values):
+            the gather lays the pixels out as a channels_last model wants them, so the float
+            batch made from it needs no layout change (the ``Trainer`` sets it for a
+            channels_last model; a uint8 layout change on its own costs as much as the crop).
 
     Random draws, in this order, on the generator's device (the CPU without one):
     ``randint(0, 2 padding + 1, (B, 1))`` for the rows, the same for the columns (only
@@ -52,6 +56,7 @@ class RandomCropFlip(BatchTransform):
     name = "crop_flip"
     padding: int = 4
     flip: bool = True
+    channels_last: bool = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -87,8 +92,12 @@ class RandomCropFlip(BatchTransform):
         index = torch.where(flip, mirrored, plain) + (dy * (W + 2 * P) + dx)[:, None, None]  # (B, H, W)
         if P:
             x = F.pad(x, (P, P, P, P))  # (B, C, H + 2P, W + 2P)
-        x = x.reshape(B, C, -1).gather(2, index.reshape(B, 1, H * W).expand(B, C, H * W))
-        return x.reshape(B, C, H, W)
+        index = index.reshape(B, 1, H * W).expand(B, C, H * W)
+        if self.channels_last:
+            out = torch.empty((B, C, H, W), dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
+            torch.gather(x.reshape(B, C, -1), 2, index, out=out.view(B, C, H * W))  # (B, C, H*W) view, strides (HWC, 1, C)
+            return out
+        return x.reshape(B, C, -1).gather(2, index).reshape(B, C, H, W)
 
 
 @functools.lru_cache(maxsize=16)
