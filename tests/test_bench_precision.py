@@ -256,3 +256,29 @@ def test_bench_train_times_trainer_and_pure_from_the_same_start(monkeypatch):
     fresh = real(bench_train.create_model("simple_cnn"), t.config, t.train_set)
     fresh.train_epoch(t.epoch)  # the last round's epoch index: the same data order and crops
     assert all(torch.equal(after_rounds[k], v) for k, v in fresh.model.state_dict().items())
+
+
+def test_bench_markdown_reads_every_number_from_the_record():
+    from simaug.bench import train as bench_train
+
+    out = bench_train.bench_model("simple_cnn", toy_cifar(32), ["fp32"], steps=2, batch_size=8, rounds=6)
+    record = {"results": [out], "provenance": {
+        "commit": "0123456789abcdef", "time_utc": "2026-12-03T04:54:26+00:00", "load_average_before": [0.5, 0, 0],
+        "load_average_after": [1.5, 0, 0], "params": {"batch_size": 8, "steps": 2, "rounds": 6},
+        "device": {"cpu_model": "Test CPU", "cpu_bf16_flags": [], "torch_threads": 1}}}
+    md = bench_train.render_markdown(record)
+    s = out["precisions"]["fp32"]
+    r = s["trainer_vs_pure"]
+    row = next(line for line in md.splitlines() if line.startswith("| simple_cnn | fp32 |"))
+    assert f"{r['median']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}]" in row
+    assert f"{s['trainer_images_per_s']:,.0f}" in row and ("met" in row) == (r["median"] >= bench_train.TRAINER_TARGET)
+    assert "`0123456789ab`" in md and "Test CPU (no bf16 instructions), 1 threads" in md
+    assert f"probability {100 * r['ci_coverage']:.1f}%" in md  # 6 rounds: 96.9%
+
+
+def test_bench_train_markdown_needs_its_record(capsys):
+    from simaug.bench import train as bench_train
+
+    with pytest.raises(SystemExit) as e:
+        bench_train.main(["--markdown", "x.md"])
+    assert e.value.code == 2 and "give --json too" in capsys.readouterr().err

@@ -56,7 +56,8 @@ from ..train.allocator import retain_freed_memory
 from ..stn import STNAugmenter
 from ..stn.fine_tune import STNAugmentCallback
 from ..train import Trainer, TrainConfig
-from .timing import Clock, PureStep, alternating_rounds, load_average, loads, median_of, print_table, ratio_summary
+from .timing import (Clock, PureStep, alternating_rounds, ci_text, load_average, loads, markdown_header, median_of,
+                     print_table, ratio_summary)
 
 CAM_EPOCH_TARGET = 0.85  # whole CAM-erasing epoch / pure f+b
 CAM_PASS_TARGET = 1.3  # CAM pass / one eval forward of its batch
@@ -305,6 +306,38 @@ def parts_lines(results: List[Dict]) -> List[str]:
     return lines
 
 
+def render_markdown(record: Dict) -> str:
+    """The book's table of a ``bench campaign`` record (every number read from it)."""
+    params = record["provenance"]["params"]
+    lines = [markdown_header("python -m simaug.bench campaign", record) + f"; {params['rounds']} alternating rounds, "
+             f"evaluation every {params['eval_every']} epochs:", "",
+             "| design (its costliest arm) | precision | epoch (s) | pure forward+backward (s) | pure / epoch [95% CI] | "
+             "where the epoch goes |", "|---|---|---|---|---|---|"]
+    cam = []
+    for r in record["results"]:
+        for p, s in r["precisions"].items():
+            parts, total = s["time_parts_s"], s["epoch_seconds"]
+            where = ", ".join(f"{k.replace('optimizer steps (f+b)', 'forward+backward')} {100 * v / total:.0f}%"
+                              for k, v in parts.items()
+                              if k not in ("evaluation (one, full)", "callbacks (augment, CAM)" if parts.get("CAM pass") else "")
+                              and (v >= 0.005 * total or k == "data path and bookkeeping"))
+            target = ""
+            if r["design"] == "02":
+                met = s["epoch_vs_pure"]["median"] >= CAM_EPOCH_TARGET
+                target = f" (target >= {CAM_EPOCH_TARGET}: {'met' if met else 'missed'})"
+                c = s["cam_pass_vs_eval_forward"]
+                cam.append(f"{p}: {c['median']:.2f}x [{c['ci_low']:.2f}, {c['ci_high']:.2f}]")
+            lines.append(f"| {r['title']} | {p} | {total:.1f} | {s['pure_seconds']:.1f} | "
+                         f"{ci_text(s['epoch_vs_pure'])}{target} | {where} |")
+    coverage = min(s["epoch_vs_pure"]["ci_coverage"] for r in record["results"] for s in r["precisions"].values())
+    lines += ["", f"The interval is the pair of order statistics that covers the median ratio with probability "
+                  f"{100 * coverage:.1f}%" + (" (too few rounds for 95%: the range)." if coverage < 0.95 else ".")]
+    if cam:
+        lines += ["", f"The CAM pass of a batch of 128 takes {' and '.join(cam)} the time of one eval forward of it "
+                      f"(target <= {CAM_PASS_TARGET}x)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simaug.bench campaign", description=__doc__.split("\n\n")[0])
     ap.add_argument("--designs", nargs="+", default=list(DESIGNS), choices=list(DESIGNS))
@@ -315,7 +348,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="fraction of each design's training images (1 = the design's size; smaller for a quick look)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 = torch's default")
     ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--markdown", default=None, help="also write the table for the book here (needs --json)")
+    ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, time nothing")
     args = ap.parse_args(argv)
+    if args.markdown and not args.json:
+        ap.error("--markdown renders the --json record: give --json too")
+    if args.render_only:
+        if not (args.json and args.markdown):
+            ap.error("--render-only needs --json (the record to read) and --markdown (the file to write)")
+        Path(args.markdown).write_text(render_markdown(json.loads(Path(args.json).read_text())))
+        print(f"wrote {args.markdown}")
+        return 0
     if args.rounds < 1 or args.eval_every < 1 or not 0 < args.scale <= 1:
         ap.error("--rounds and --eval-every must be >= 1 and --scale in (0, 1]")
     if args.threads:
@@ -332,10 +375,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     def write_json():
         rec = {"results": results, "provenance": provenance.collect(
-            params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,
+            params={k: v for k, v in vars(args).items() if k not in ("json", "markdown", "render_only")},
+            wall_time_s=time.perf_counter() - t0,
             precision=",".join(args.precisions), malloc=malloc, load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rec, indent=1, default=str) + "\n")
+        if args.markdown:
+            Path(args.markdown).write_text(render_markdown(rec))
 
     for key in args.designs:
         d = DESIGNS[key]

@@ -212,6 +212,21 @@ class PureStep:
             torch.set_flush_denormal(False)
 
 
+def markdown_header(command: str, record: dict) -> str:
+    """The provenance line above a benchmark's markdown table (commit, CPU, threads, date)."""
+    prov = record["provenance"]
+    dev = prov.get("device") or {}
+    flags = ", ".join(dev.get("cpu_bf16_flags") or []) or "no bf16 instructions"
+    return (f"`{command}` at commit `{str(prov.get('commit'))[:12]}`, {dev.get('cpu_model') or dev.get('cpu')} "
+            f"({flags}), {dev.get('torch_threads')} threads, {str(prov.get('time_utc'))[:16].replace('T', ' ')} UTC, "
+            f"load average {prov['load_average_before'][0]:.1f} before and {prov['load_average_after'][0]:.1f} after")
+
+
+def ci_text(ratio: Dict[str, float], digits: int = 3) -> str:
+    """``median [low, high]`` of a :func:`ratio_summary`."""
+    return f"{ratio['median']:.{digits}f} [{ratio['ci_low']:.{digits}f}, {ratio['ci_high']:.{digits}f}]"
+
+
 def print_table(rows: List[dict], columns: List[str]) -> None:
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns))

@@ -41,7 +41,8 @@ from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
 from ..train.allocator import retain_freed_memory
-from .timing import Clock, PureStep, alternating_rounds, load_average, loads, median_of, print_table, ratio_summary
+from .timing import (Clock, PureStep, alternating_rounds, ci_text, load_average, loads, markdown_header, median_of,
+                     print_table, ratio_summary)
 
 TRAINER_TARGET = 0.95  # trainer / pure f+b, at either precision
 RESNET20_BF16_TARGET = 1100.0  # img/s through the trainer
@@ -164,6 +165,28 @@ def table_rows(results: List[Dict]) -> List[Dict]:
     return rows
 
 
+def render_markdown(record: Dict) -> str:
+    """The book's table of a ``bench train`` record (every number read from it)."""
+    params = record["provenance"]["params"]
+    lines = [markdown_header("python -m simaug.bench train", record) + f"; batch {params['batch_size']}, "
+             f"{params['steps']} steps per measurement, {params['rounds']} alternating rounds:", "",
+             "| model | precision | trainer (img/s) | pure forward+backward (img/s) | trainer / pure [95% CI] | target |",
+             "|---|---|---|---|---|---|"]
+    for r in record["results"]:
+        for p, s in r["precisions"].items():
+            ratio = s["trainer_vs_pure"]
+            target = f">= {TRAINER_TARGET}: " + ("met" if ratio["median"] >= TRAINER_TARGET else "missed")
+            if r["model"] == "resnet20" and p == "bf16":
+                target += f"; >= {RESNET20_BF16_TARGET:,.0f} img/s: " + (
+                    "met" if s["trainer_images_per_s"] >= RESNET20_BF16_TARGET else "missed")
+            lines.append(f"| {r['model']} | {p} | {s['trainer_images_per_s']:,.0f} | {s['pure_images_per_s']:,.0f} | "
+                         f"{ci_text(ratio)} | {target} |")
+    coverage = min(s["trainer_vs_pure"]["ci_coverage"] for r in record["results"] for s in r["precisions"].values())
+    lines += ["", "Both sides start every measurement from the same weights; the ratio is the median of the per-round "
+              f"ratios, with the pair of order statistics that covers it with probability {100 * coverage:.1f}%."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simaug.bench train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -178,7 +201,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="also time the torchvision ImageFolder + PIL + DataLoader pipeline (fp32; extracts the JPEGs once)")
     ap.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference")
     ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--markdown", default=None, help="also write the table for the book here (needs --json)")
+    ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, time nothing")
     args = ap.parse_args(argv)
+    if args.markdown and not args.json:
+        ap.error("--markdown renders the --json record: give --json too")
+    if args.render_only:
+        if not (args.json and args.markdown):
+            ap.error("--render-only needs --json (the record to read) and --markdown (the file to write)")
+        Path(args.markdown).write_text(render_markdown(json.loads(Path(args.json).read_text())))
+        print(f"wrote {args.markdown}")
+        return 0
     if min(args.steps, args.rounds) < 1 or args.batch_size < 2:
         ap.error("--steps and --rounds must be >= 1 and --batch-size >= 2")
     if args.threads:
@@ -210,8 +243,11 @@ def main(argv: Optional[List[str]] = None) -> int:
           "load average recorded with each measurement)")
     if args.json:
         rec = {"results": results, "provenance": provenance.collect(
-            params={k: v for k, v in vars(args).items() if k != "json"}, wall_time_s=time.perf_counter() - t0,
+            params={k: v for k, v in vars(args).items() if k not in ("json", "markdown", "render_only")},
+            wall_time_s=time.perf_counter() - t0,
             precision=",".join(args.precisions), malloc=malloc, load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rec, indent=1, default=str) + "\n")
+        if args.markdown:
+            Path(args.markdown).write_text(render_markdown(rec))
     return 0
