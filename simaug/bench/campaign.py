@@ -56,8 +56,8 @@ from ..train.allocator import retain_freed_memory
 from ..stn import STNAugmenter
 from ..stn.fine_tune import STNAugmentCallback
 from ..train import Trainer, TrainConfig
-from .timing import (Clock, PureStep, alternating_rounds, ci_text, load_average, loads, markdown_header, median_of,
-                     print_table, ratio_summary)
+from .timing import (Clock, PureStep, add_record_options, alternating_rounds, ci_text, load_average, loads,
+                     markdown_header, median_of, print_table, ratio_summary, rendered_only, RECORD_OPTIONS)
 
 CAM_EPOCH_TARGET = 0.85  # whole CAM-erasing epoch / pure f+b
 CAM_PASS_TARGET = 1.3  # CAM pass / one eval forward of its batch
@@ -347,17 +347,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0,
                     help="fraction of each design's training images (1 = the design's size; smaller for a quick look)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 = torch's default")
-    ap.add_argument("--json", default=None, help="also write the results here")
-    ap.add_argument("--markdown", default=None, help="also write the table for the book here (needs --json)")
-    ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, time nothing")
+    add_record_options(ap)
     args = ap.parse_args(argv)
-    if args.markdown and not args.json:
-        ap.error("--markdown renders the --json record: give --json too")
-    if args.render_only:
-        if not (args.json and args.markdown):
-            ap.error("--render-only needs --json (the record to read) and --markdown (the file to write)")
-        Path(args.markdown).write_text(render_markdown(json.loads(Path(args.json).read_text())))
-        print(f"wrote {args.markdown}")
+    if rendered_only(ap, args, render_markdown):
         return 0
     if args.rounds < 1 or args.eval_every < 1 or not 0 < args.scale <= 1:
         ap.error("--rounds and --eval-every must be >= 1 and --scale in (0, 1]")
@@ -375,7 +367,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     def write_json():
         rec = {"results": results, "provenance": provenance.collect(
-            params={k: v for k, v in vars(args).items() if k not in ("json", "markdown", "render_only")},
+            params={k: v for k, v in vars(args).items() if k not in RECORD_OPTIONS},
             wall_time_s=time.perf_counter() - t0,
             precision=",".join(args.precisions), malloc=malloc, load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -212,6 +212,33 @@ class PureStep:
             torch.set_flush_denormal(False)
 
 
+RECORD_OPTIONS = ("json", "markdown", "render_only")  # where results go: not parameters of the measurement
+
+
+def add_record_options(ap) -> None:
+    """``--json`` (the record), ``--markdown`` (the book's table of it) and ``--render-only``."""
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--markdown", default=None, help="also write the table for the book here (needs --json)")
+    ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, time nothing")
+
+
+def rendered_only(ap, args, render: Callable[[dict], str]) -> bool:
+    """Check the record options; with ``--render-only`` write ``--markdown`` from ``--json``
+    and return True (nothing is to be timed)."""
+    import json
+    from pathlib import Path
+
+    if args.markdown and not args.json:
+        ap.error("--markdown renders the --json record: give --json too")
+    if not args.render_only:
+        return False
+    if not (args.json and args.markdown):
+        ap.error("--render-only needs --json (the record to read) and --markdown (the file to write)")
+    Path(args.markdown).write_text(render(json.loads(Path(args.json).read_text())))
+    print(f"wrote {args.markdown}")
+    return True
+
+
 def markdown_header(command: str, record: dict) -> str:
     """The provenance line above a benchmark's markdown table (commit, CPU, threads, date)."""
     prov = record["provenance"]

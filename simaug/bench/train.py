@@ -41,8 +41,8 @@ from ..models import create_model
 from ..precision import PRECISIONS, bf16_support
 from ..train import Trainer, TrainConfig
 from ..train.allocator import retain_freed_memory
-from .timing import (Clock, PureStep, alternating_rounds, ci_text, load_average, loads, markdown_header, median_of,
-                     print_table, ratio_summary)
+from .timing import (Clock, PureStep, add_record_options, alternating_rounds, ci_text, load_average, loads,
+                     markdown_header, median_of, print_table, ratio_summary, rendered_only, RECORD_OPTIONS)
 
 TRAINER_TARGET = 0.95  # trainer / pure f+b, at either precision
 RESNET20_BF16_TARGET = 1100.0  # img/s through the trainer
@@ -200,17 +200,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--reference", action="store_true",
                     help="also time the torchvision ImageFolder + PIL + DataLoader pipeline (fp32; extracts the JPEGs once)")
     ap.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference")
-    ap.add_argument("--json", default=None, help="also write the results here")
-    ap.add_argument("--markdown", default=None, help="also write the table for the book here (needs --json)")
-    ap.add_argument("--render-only", action="store_true", help="rewrite --markdown from --json, time nothing")
+    add_record_options(ap)
     args = ap.parse_args(argv)
-    if args.markdown and not args.json:
-        ap.error("--markdown renders the --json record: give --json too")
-    if args.render_only:
-        if not (args.json and args.markdown):
-            ap.error("--render-only needs --json (the record to read) and --markdown (the file to write)")
-        Path(args.markdown).write_text(render_markdown(json.loads(Path(args.json).read_text())))
-        print(f"wrote {args.markdown}")
+    if rendered_only(ap, args, render_markdown):
         return 0
     if min(args.steps, args.rounds) < 1 or args.batch_size < 2:
         ap.error("--steps and --rounds must be >= 1 and --batch-size >= 2")
@@ -243,7 +235,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           "load average recorded with each measurement)")
     if args.json:
         rec = {"results": results, "provenance": provenance.collect(
-            params={k: v for k, v in vars(args).items() if k not in ("json", "markdown", "render_only")},
+            params={k: v for k, v in vars(args).items() if k not in RECORD_OPTIONS},
             wall_time_s=time.perf_counter() - t0,
             precision=",".join(args.precisions), malloc=malloc, load_average_before=load0, load_average_after=load_average())}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
