@@ -282,3 +282,21 @@ def test_bench_train_markdown_needs_its_record(capsys):
     with pytest.raises(SystemExit) as e:
         bench_train.main(["--markdown", "x.md"])
     assert e.value.code == 2 and "give --json too" in capsys.readouterr().err
+
+
+def test_bench_campaign_markdown_reads_every_number_from_the_record():
+    def ratio(m):
+        return {"median": m, "min": m - 0.1, "max": m + 0.1, "ci_low": m - 0.05, "ci_high": m + 0.05, "ci_coverage": 0.9375}
+
+    parts = {"optimizer steps (f+b)": 8.0, "callbacks (augment, CAM)": 1.1, "CAM pass": 1.0,
+             "data path and bookkeeping": 0.5, "evaluation / 5": 0.5, "evaluation (one, full)": 2.5}
+    prec = {"epoch_seconds": 10.0, "pure_seconds": 8.4, "epoch_vs_pure": ratio(0.84), "time_parts_s": parts,
+            "cam_pass_vs_eval_forward": ratio(0.9)}
+    record = {"results": [{"design": "02", "title": "02 CAM erasing: resnet20, 10k", "model": "resnet20",
+                           "precisions": {"fp32": prec}}],
+              "provenance": {"commit": "abc", "time_utc": "2026-12-03T04:48:00", "load_average_before": [2, 0, 0],
+                             "load_average_after": [2, 0, 0], "params": {"rounds": 5, "eval_every": 5},
+                             "device": {"cpu_model": "X", "torch_threads": 2}}}
+    md = campaign.render_markdown(record)
+    assert "| 02 CAM erasing (resnet20) | fp32 | 10.0 | 8.4 | 0.840 [0.790, 0.890] | f+b 80%, CAM pass 10%, data path 5%, eval 5% |" in md
+    assert "misses its target (>= 0.85)" in md and "0.90x [0.85, 0.95]" in md and "93.8% (too few rounds" in md

@@ -306,35 +306,43 @@ def parts_lines(results: List[Dict]) -> List[str]:
     return lines
 
 
+SHORT_PARTS = {"optimizer steps (f+b)": "f+b", "CAM pass": "CAM pass", "callbacks (augment, CAM)": "callbacks",
+               "data path and bookkeeping": "data path"}
+
+
 def render_markdown(record: Dict) -> str:
     """The book's table of a ``bench campaign`` record (every number read from it)."""
     params = record["provenance"]["params"]
+    k = params["eval_every"]
     lines = [markdown_header("python -m simaug.bench campaign", record) + f"; {params['rounds']} alternating rounds, "
-             f"evaluation every {params['eval_every']} epochs:", "",
-             "| design (its costliest arm) | precision | epoch (s) | pure forward+backward (s) | pure / epoch [95% CI] | "
-             "where the epoch goes |", "|---|---|---|---|---|---|"]
-    cam = []
+             f"evaluation every {k} epochs:", "",
+             "| design, costliest arm | precision | epoch (s) | pure f+b (s) | pure / epoch [95% CI] | where the epoch goes |",
+             "|---|---|---|---|---|---|"]
+    notes = []
     for r in record["results"]:
         for p, s in r["precisions"].items():
             parts, total = s["time_parts_s"], s["epoch_seconds"]
-            where = ", ".join(f"{k.replace('optimizer steps (f+b)', 'forward+backward')} {100 * v / total:.0f}%"
-                              for k, v in parts.items()
-                              if k not in ("evaluation (one, full)", "callbacks (augment, CAM)" if parts.get("CAM pass") else "")
-                              and (v >= 0.005 * total or k == "data path and bookkeeping"))
-            target = ""
+            skip = {"evaluation (one, full)"} | ({"callbacks (augment, CAM)"} if parts.get("CAM pass") else set())
+            where = ", ".join(f"{SHORT_PARTS.get(name, name.replace(f'evaluation / {k}', 'eval'))} {100 * v / total:.0f}%"
+                              for name, v in parts.items()
+                              if name not in skip and (v >= 0.005 * total or name == "data path and bookkeeping"))
+            design = r["title"].split(":")[0].split(",")[0]
+            design += "" if r["model"] in design else f" ({r['model']})"
+            lines.append(f"| {design} | {p} | {total:.1f} | {s['pure_seconds']:.1f} | {ci_text(s['epoch_vs_pure'])} | "
+                         f"{where} |")
             if r["design"] == "02":
                 met = s["epoch_vs_pure"]["median"] >= CAM_EPOCH_TARGET
-                target = f" (target >= {CAM_EPOCH_TARGET}: {'met' if met else 'missed'})"
                 c = s["cam_pass_vs_eval_forward"]
-                cam.append(f"{p}: {c['median']:.2f}x [{c['ci_low']:.2f}, {c['ci_high']:.2f}]")
-            lines.append(f"| {r['title']} | {p} | {total:.1f} | {s['pure_seconds']:.1f} | "
-                         f"{ci_text(s['epoch_vs_pure'])}{target} | {where} |")
+                notes.append(f"{p}: the epoch {'meets' if met else 'misses'} its target (>= {CAM_EPOCH_TARGET}); the "
+                             f"CAM pass of a batch of 128 takes {c['median']:.2f}x [{c['ci_low']:.2f}, {c['ci_high']:.2f}] "
+                             f"the time of one eval forward of it (target <= {CAM_PASS_TARGET}x)")
     coverage = min(s["epoch_vs_pure"]["ci_coverage"] for r in record["results"] for s in r["precisions"].values())
-    lines += ["", f"The interval is the pair of order statistics that covers the median ratio with probability "
-                  f"{100 * coverage:.1f}%" + (" (too few rounds for 95%: the range)." if coverage < 0.95 else ".")]
-    if cam:
-        lines += ["", f"The CAM pass of a batch of 128 takes {' and '.join(cam)} the time of one eval forward of it "
-                      f"(target <= {CAM_PASS_TARGET}x)."]
+    lines += ["", f"f+b: the optimiser steps (forward, backward, update); eval: the design's share of one test "
+                  f"evaluation (1/{k} of it). The interval is the pair of order statistics that covers the median "
+                  f"ratio with probability {100 * coverage:.1f}%"
+                  + (" (too few rounds for 95%: the range)." if coverage < 0.95 else ".")]
+    if notes:
+        lines += ["", "CAM erasing (02), " + "; ".join(notes) + "."]
     return "\n".join(lines) + "\n"
 
 
