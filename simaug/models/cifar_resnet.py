@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..memory_format import is_channels_last
 from ._registry import register_model
 
 
@@ -30,7 +31,7 @@ class _SubsamplePad(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, stride: int, lo: int, hi: int) -> torch.Tensor:
         ctx.shape, ctx.stride, ctx.lo = x.shape, stride, lo
-        ctx.memory_format = torch.channels_last if _is_channels_last(x) else torch.contiguous_format
+        ctx.memory_format = torch.channels_last if is_channels_last(x) else torch.contiguous_format
         return F.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, lo, hi))
 
     @staticmethod
@@ -39,10 +40,6 @@ class _SubsamplePad(torch.autograd.Function):
         out = torch.empty(ctx.shape, dtype=grad.dtype, device=grad.device, memory_format=ctx.memory_format).zero_()
         out[:, :, :: ctx.stride, :: ctx.stride] = grad[:, ctx.lo : ctx.lo + C]
         return out, None, None, None
-
-
-def _is_channels_last(x: torch.Tensor) -> bool:
-    return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
 
 
 def subsample_pad(x: torch.Tensor, stride: int, lo: int, hi: int) -> torch.Tensor:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..data.image_set import ImageSet
+from ..memory_format import is_channels_last
 from ..metrics.confusion import confusion_matrix
 from ..precision import autocast as precision_autocast
 from ..precision import warn_if_emulated
@@ -43,10 +44,6 @@ def resolve_device(name: str) -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError(f"device {name!r} requested but CUDA is not available; use device='cpu' or 'auto'")
     return dev
-
-
-def _is_channels_last(x: torch.Tensor) -> bool:
-    return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
 
 
 def data_fingerprint(data: ImageSet) -> str:
@@ -131,6 +128,7 @@ class Trainer:
             mean, std = channel_stats(train_set.images)
         self.mean = torch.tensor(mean, device=self.device).view(1, -1, 1, 1)
         self.std = torch.tensor(std, device=self.device).view(1, -1, 1, 1)
+        self._image_stats: Dict[tuple, tuple] = {}  # image shape -> mean, std laid out like one channels_last image
         self.optimizer = self._build_optimizer()
         self.scheduler = self._build_scheduler()
         self._train_images = train_set.images.to(self.device)
@@ -178,24 +176,19 @@ class Trainer:
         # and a uint8 channels_last copy costs as much as a float one (measured at batch
         # 128), so converting an NCHW batch's layout first, on the bytes, is the slower order.
         x = images.to(self.device, non_blocking=True)
-        if self.memory_format == torch.channels_last and x.dtype == torch.uint8 and _is_channels_last(x):
+        if self.memory_format == torch.channels_last and x.dtype == torch.uint8 and is_channels_last(x):
             # uint8 already in the model's layout (the default crop writes it so): the same
             # arithmetic on the float copy, which keeps that layout, with mean and std laid
             # out like one image (a (1, C, 1, 1) broadcast over channels_last is the slow case)
-            mean, std = self._image_stats(x.shape[1:])
+            shape = tuple(x.shape[1:])
+            if shape not in self._image_stats:  # mean and std as one (1, C, H, W) channels_last image
+                self._image_stats[shape] = tuple(t.expand(1, *shape).contiguous(memory_format=torch.channels_last)
+                                                 for t in (self.mean, self.std))
+            mean, std = self._image_stats[shape]
             return x.to(torch.float32).div_(255).sub_(mean).div_(std)
         # copy=True: a float batch passed in is never modified by the in-place arithmetic
         x = x.to(torch.float32, copy=True).div_(255).sub_(self.mean).div_(self.std)
         return x.contiguous(memory_format=self.memory_format)
-
-    def _image_stats(self, shape) -> tuple:
-        """mean and std expanded to one (1, C, H, W) image in channels_last layout (cached)."""
-        key = (tuple(shape), id(self.mean), id(self.std))
-        if getattr(self, "_stats_key", None) != key:
-            fmt = torch.channels_last
-            self._stats = tuple(t.expand(1, *shape).contiguous(memory_format=fmt) for t in (self.mean, self.std))
-            self._stats_key = key
-        return self._stats
 
     def _epoch_generator(self, epoch: int) -> torch.Generator:
         return torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
