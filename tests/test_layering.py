@@ -13,7 +13,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "simaug"
 
 LAYERS = [
-    {"_registry", "callback", "runstore", "precision", "_torch", "inference", "__init__", "__main__"},  # helpers (and the flat top-level API)
+    {"_registry", "callback", "runstore", "precision", "memory_format", "_torch", "inference", "__init__", "__main__"},  # helpers (and the flat top-level API)
     {"data", "models", "metrics", "provenance"},
     {"augment", "cam", "losses", "stn", "shift", "calibration", "bayes", "generative"},  # kernels and losses
     {"train"},
