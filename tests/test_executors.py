@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from simaug.run import prepare, resolve_notebook, run_specs
-from simaug.run.verify import diff_metrics
+from simaug.run.verify import diff_metrics, machine_differences
 from simaug.runstore import RunStore, spec_key
 from simaug.studies import get_study
 
@@ -213,3 +213,14 @@ def test_a_failed_render_never_replaces_the_published_notebook(work, monkeypatch
         runner.render(prep, work / "results")
     assert published.read_text() == "the committed page"
     assert sorted(p.name for p in published.parent.iterdir()) == ["99_fails.ipynb"]
+
+
+def test_verify_names_what_differs_between_the_machines():
+    """A re-execution on another CPU need not match bit for bit; verify says which part of the
+    machine differs, from what both provenance records hold (older ones lack the CPU model)."""
+    old = {"device": {"cpu": "x86_64", "cpu_bf16_flags": ["amx_bf16", "avx512_bf16"]}, "versions": {"torch": "2.14.1"}}
+    amd = {"device": {"cpu": "x86_64", "cpu_model": "AMD EPYC", "cpu_bf16_flags": ["avx512_bf16"]}, "versions": {"torch": "2.14.1"}}
+    assert machine_differences(old, amd) == ["bf16 CPU flags amx_bf16+avx512_bf16 then, avx512_bf16 now"]
+    assert machine_differences(amd, amd) == [] and machine_differences(old, old) == []
+    intel = {"device": {**amd["device"], "cpu_model": "Intel Xeon"}, "versions": {"torch": "2.15.0"}}
+    assert machine_differences(intel, amd) == ["CPU Intel Xeon then, AMD EPYC now", "torch 2.15.0 then, 2.14.1 now"]

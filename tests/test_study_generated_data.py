@@ -329,3 +329,20 @@ def test_results_refuse_an_incomplete_set_of_runs():
     runs = synthetic(cfg, accuracies())
     with pytest.raises(KeyError, match="session.runs"):
         study.Results(cfg, runs[:-1])
+
+
+def test_a_bayes_predictive_depends_on_the_batch_split_so_the_study_fixes_it():
+    """A Bayes net draws its weights once per forward: the same images in other batches see
+    other draws. So chapter 03 evaluates in batches of ``EVAL_BATCH_SIZE`` (the stored runs'
+    1000) whatever the Trainer's default, unless a spec's recipe names its own."""
+    from simaug.bayes import BayesLinear, mc_predict
+    from simaug.studies.generated_data import classifier_run
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), BayesLinear(12, 3))
+    x = torch.rand(12, 3, 2, 2)
+    assert not torch.equal(mc_predict(net, x, 2, batch_size=12, seed=0), mc_predict(net, x, 2, batch_size=4, seed=0))
+    spec = next(s for s in study.plan(config()) if s["kind"] == "classifier")
+    assert classifier_run.recipe(spec)["eval_batch_size"] == classifier_run.EVAL_BATCH_SIZE == 1000
+    own = {**spec, "train": {**spec["train"], "eval_batch_size": 64}}
+    assert classifier_run.recipe(own)["eval_batch_size"] == 64

@@ -367,3 +367,18 @@ def test_default_crop_writes_the_models_layout_and_batches_are_unchanged(channel
     for (x, y), (xr, yr) in zip(t._batches(1), ref._batches(1)):
         assert torch.equal(y, yr) and x.stride() == xr.stride()
         assert torch.equal(x.contiguous().view(torch.int32), xr.contiguous().view(torch.int32))
+
+
+def test_predict_does_not_depend_on_the_batch_split_and_restores_the_mode():
+    """Evaluation in eval mode: batch norm uses running statistics and dropout is off, so every
+    split of the test set gives each image the same logits (the default eval batch is a speed
+    setting for such a model). The mode the model was in is restored."""
+    t = fresh()
+    t.fit()
+    t.model.train()
+    images = toy_set(50, seed=3).images
+    whole = t.predict(images, batch_size=50)
+    assert t.model.training
+    for bs in (1, 7, 16):
+        assert torch.allclose(t.predict(images, batch_size=bs), whole, rtol=1e-5, atol=1e-6), bs
+    assert torch.equal(t.predict(images), t.predict(images, batch_size=t.config.eval_batch_size))

@@ -28,6 +28,24 @@ def diff_metrics(stored: Dict[str, Any], fresh: Dict[str, Any], prefix: str = ""
     return out
 
 
+def machine_differences(then: Dict[str, Any], now: Dict[str, Any]) -> List[str]:
+    """What differs between the machines of two provenance records, as far as they tell: the
+    CPU model (recorded since 2026-12-02; older records have only the architecture, e.g.
+    "x86_64"), the CPU's bf16 flags, the GPU, the torch version."""
+    out = []
+    for name, where, key in (("CPU", "device", "cpu_model"), ("CPU", "device", "cpu"),
+                             ("bf16 CPU flags", "device", "cpu_bf16_flags"), ("GPU", "device", "cuda"),
+                             ("torch", "versions", "torch")):
+        a, b = (then.get(where) or {}).get(key), (now.get(where) or {}).get(key)
+        if a is not None and b is not None and a != b and not any(o.startswith(f"{name} ") for o in out):
+            out.append(f"{name} {_show(a)} then, {_show(b)} now")
+    return out
+
+
+def _show(v) -> str:
+    return "+".join(v) if isinstance(v, (list, tuple)) else str(v)
+
+
 def _num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -50,13 +68,12 @@ def verify(prep, results: Path, sample: int = 1, log: Callable[[str], None] = pr
         threads = (r.result.provenance.get("device") or {}).get("torch_threads")  # reductions depend on it
         fresh = execute_spec(r.spec, threads=threads)
         diffs = diff_metrics(r.metrics, fresh.metrics)
-        dev_then = (r.result.provenance.get("device") or {}).get("cpu"), (r.result.provenance.get("versions") or {}).get("torch")
-        dev_now = (fresh.provenance.get("device") or {}).get("cpu"), (fresh.provenance.get("versions") or {}).get("torch")
         for d in diffs:
             log(f"  {d}")
         if diffs:
             bad += 1
-            note = "" if dev_then == dev_now else f" (stored on {dev_then}, re-executed on {dev_now}: exact equality is only expected on the same device and versions)"
+            others = machine_differences(r.result.provenance, fresh.provenance)
+            note = f" (stored on another machine: {'; '.join(others)}; exact equality is only expected on the same CPU and versions)" if others else ""
             log(f"  {r.key}: {len(diffs)} metric(s) differ{note}")
         else:
             log(f"  {r.key}: all {len(r.metrics)} metrics identical")

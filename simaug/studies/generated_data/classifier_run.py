@@ -19,6 +19,12 @@ from ...train import TrainConfig, Trainer
 from . import evaluation
 from .generator_run import generated_set
 
+# Images per forward in evaluation and the Monte-Carlo predictive, unless the spec's recipe says.
+# A Bayes net draws its weights once per forward, so the split of the test set into batches
+# decides which draw each image sees (and how far the global random stream advances during
+# the evaluations inside training): the stored runs were made with 1000, the Trainer's old default.
+EVAL_BATCH_SIZE = 1000
+
 
 def training_set(parts: List[Dict[str, Any]], classes, work_dir) -> Tuple[ImageSet, List[dict]]:
     """The concatenation of the spec's parts, and each part's provenance record."""
@@ -46,6 +52,13 @@ def build(spec: Dict[str, Any], n_train: int):
     return net, ELBOLoss(net, n_train, m["kl_weight"])
 
 
+def recipe(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """The ``TrainConfig`` fields of a classifier spec (evaluation batches of ``EVAL_BATCH_SIZE``
+    unless the spec's recipe names its own)."""
+    return dict({"eval_batch_size": EVAL_BATCH_SIZE}, **spec["train"], seed=spec["seed"], precision=spec["precision"],
+                progress=False)
+
+
 def predictive(trainer: Trainer, images: torch.Tensor, m: Dict[str, Any]) -> torch.Tensor:
     """Softmax samples (S, N, K) on the CPU: S = 1 (deterministic) or ``mc_samples`` weight draws."""
     if m["name"] == "deterministic":
@@ -61,8 +74,7 @@ def execute_classifier(spec: Dict[str, Any], work_dir) -> RunResult:
     test = load(d["test"]["name"], d["test"]["split"]).subset(d["test"]["subset"] or None, seed=d["test"]["subset_seed"])
     train, metas = training_set(d["train"], test.classes, work_dir)
     net, loss_fn = build(spec, len(train))
-    recipe = dict(spec["train"], seed=spec["seed"], precision=spec["precision"], progress=False)
-    trainer = Trainer(net, TrainConfig(**recipe), train, test, loss_fn=loss_fn, run_dir=work_dir)
+    trainer = Trainer(net, TrainConfig(**recipe(spec)), train, test, loss_fn=loss_fn, run_dir=work_dir)
     history = trainer.fit()
     probs = predictive(trainer, test.images, m)  # (S, N, K)
     cal, arrays = evaluation.calibration(probs, test.labels, ev)
