@@ -382,3 +382,40 @@ def test_predict_does_not_depend_on_the_batch_split_and_restores_the_mode():
     for bs in (1, 7, 16):
         assert torch.allclose(t.predict(images, batch_size=bs), whole, rtol=1e-5, atol=1e-6), bs
     assert torch.equal(t.predict(images), t.predict(images, batch_size=t.config.eval_batch_size))
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+@pytest.mark.parametrize("p", [1.0, 0.5])
+def test_batches_read_from_the_padded_copy_are_the_gathered_ones(channels_last, p, monkeypatch):
+    """The default crop reads straight out of a padded, mirrored copy of the training images
+    (CropSource); every batch of every epoch equals, byte for byte and stride for stride, the
+    one the transform gathers from the selected images, and the data generator ends in the
+    same state. A copy over CROP_SOURCE_MAX_BYTES, or a transform that is not a plain
+    RandomCropFlip, is applied per batch."""
+    import simaug.train.trainer as trainer_module
+    from simaug.augment import RandomCropFlip
+
+    g = torch.Generator().manual_seed(5)
+    data = ImageSet(torch.randint(0, 256, (40, 3, 12, 10), dtype=torch.uint8, generator=g), torch.arange(40) % 2,
+                    ["a", "b"], {"name": "toy"})
+    model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    cfg = TrainConfig(epochs=1, batch_size=16, progress=False, channels_last=channels_last, crop_padding=3)
+    crop = RandomCropFlip(padding=3, flip=True, p=p, channels_last=channels_last)
+    t, ref = Trainer(model, cfg, data, transform=crop), Trainer(model, cfg, data, transform=crop)
+    assert t._crop_source is not None
+    ref._crop_source = None  # the per-batch path: index_select, then the transform's gather
+    for epoch in (0, 1):
+        pairs = list(zip(t._batches(epoch), ref._batches(epoch)))
+        assert len(pairs) == 3
+        for (x, y), (xr, yr) in pairs:
+            assert torch.equal(y, yr) and x.stride() == xr.stride() and torch.equal(x, xr)
+        assert torch.equal(t.generator.get_state(), ref.generator.get_state())
+
+    class Shifted(RandomCropFlip):
+        pass
+
+    assert Trainer(model, cfg, data, transform=Shifted(padding=3))._crop_source is None
+    monkeypatch.setattr(trainer_module, "CROP_SOURCE_MAX_BYTES", 2 * 40 * 3 * 18 * 16 - 1)  # one byte short
+    assert Trainer(model, cfg, data, transform=crop)._crop_source is None
+    monkeypatch.setattr(trainer_module, "CROP_SOURCE_MAX_BYTES", 2 * 40 * 3 * 18 * 16)
+    assert Trainer(model, cfg, data, transform=crop)._crop_source is not None

@@ -228,3 +228,25 @@ def test_crop_flip_channels_last_output_is_the_same_images(padding, flip, p):
     assert torch.equal(a, b)
     if padding or flip:  # (no crop and no flip returns the input itself)
         assert b.is_contiguous(memory_format=torch.channels_last) and not b.is_contiguous()
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("padding,flip,p", [(4, True, 1.0), (2, False, 0.5), (0, True, 1.0), (3, True, 0.3)])
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
+def test_crop_source_equals_the_transform_on_the_selected_images(channels_last, padding, flip, p, dtype):
+    """CropSource reads crops (and mirrored crops) as rows of a padded copy: the same images,
+    in the same layout, with the same draws, as the transform on images[idx]."""
+    from simaug.augment.crop_source import CropSource
+
+    images = torch.randint(0, 256, (30, 3, 9, 7), generator=gen(1)).to(dtype)
+    crop = create_augment("crop_flip", padding=padding, flip=flip, p=p, channels_last=channels_last)
+    source = CropSource(images, crop)
+    assert source.nbytes == (1 + flip) * 30 * 3 * (9 + 2 * padding) * (7 + 2 * padding) * images.element_size()
+    for seed in range(4):
+        idx = torch.randint(0, 30, (11,), generator=gen(seed))  # repeats allowed
+        g1, g2 = gen(seed), gen(seed)
+        a, b = source(idx, g1), crop(images.index_select(0, idx), g2)
+        assert torch.equal(a, b) and a.stride() == b.stride() and a.dtype == dtype
+        assert torch.equal(g1.get_state(), g2.get_state())
+    with pytest.raises(TypeError, match="RandomCropFlip"):
+        CropSource(images, create_augment("cutout", size=2))
