@@ -224,3 +224,7 @@ def test_verify_names_what_differs_between_the_machines():
     assert machine_differences(amd, amd) == [] and machine_differences(old, old) == []
     intel = {"device": {**amd["device"], "cpu_model": "Intel Xeon"}, "versions": {"torch": "2.15.0"}}
     assert machine_differences(intel, amd) == ["CPU Intel Xeon then, AMD EPYC now", "torch 2.15.0 then, 2.14.1 now"]
+    # stored on this CPU, but resumed from epochs trained on another one
+    mixed = {**amd, "sittings": [{"cpu_model": "Intel Xeon"}, {"cpu_model": "AMD EPYC"}]}
+    assert machine_differences(mixed, amd) == ["sittings on Intel Xeon, AMD EPYC now"]
+    assert machine_differences({**amd, "sittings": [{"cpu_model": "AMD EPYC"}]}, amd) == []

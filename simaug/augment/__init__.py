@@ -15,6 +15,7 @@ with a sampler and a pure batched kernel::
 from simaug.augment.callback import AugmentCallback
 from simaug.augment.cam_erasing import CORNERS, CamErasing, cam_peaks
 from simaug.augment.crop_flip import RandomCropFlip
+from simaug.augment.crop_source import CropSource
 from simaug.augment.cutout import Cutout
 from simaug.augment.erase_ratio import erase_ratios
 from simaug.augment.erasing import CIFAR10_MEAN, FILL_MODES, Augment, Erasing
@@ -30,6 +31,6 @@ import simaug.shift  # noqa: E402,F401  (registers the corruptions in AUGMENTS)
 
 __all__ = [
     "AUGMENTS", "Augment", "AugmentCallback", "BatchTransform", "CIFAR10_MEAN", "CORNERS", "CamErasing",
-    "Cutout", "Erasing", "ErasingCallback", "FILL_MODES", "HideAndSeek", "NoErasing", "Params", "RandomAffine",
+    "CropSource", "Cutout", "Erasing", "ErasingCallback", "FILL_MODES", "HideAndSeek", "NoErasing", "Params", "RandomAffine",
     "RandomCropFlip", "RandomErasing", "cam_peaks", "create_augment", "erase_ratios", "list_augments",
 ]

@@ -31,7 +31,8 @@ def diff_metrics(stored: Dict[str, Any], fresh: Dict[str, Any], prefix: str = ""
 def machine_differences(then: Dict[str, Any], now: Dict[str, Any]) -> List[str]:
     """What differs between the machines of two provenance records, as far as they tell: the
     CPU model (recorded since 2026-12-02; older records have only the architecture, e.g.
-    "x86_64"), the CPU's bf16 flags, the GPU, the torch version."""
+    "x86_64"), the CPU's bf16 flags, the GPU, the torch version, and the CPUs of the
+    sittings a resumed run trained in."""
     out = []
     for name, where, key in (("CPU", "device", "cpu_model"), ("CPU", "device", "cpu"),
                              ("bf16 CPU flags", "device", "cpu_bf16_flags"), ("GPU", "device", "cuda"),
@@ -39,6 +40,11 @@ def machine_differences(then: Dict[str, Any], now: Dict[str, Any]) -> List[str]:
         a, b = (then.get(where) or {}).get(key), (now.get(where) or {}).get(key)
         if a is not None and b is not None and a != b and not any(o.startswith(f"{name} ") for o in out):
             out.append(f"{name} {_show(a)} then, {_show(b)} now")
+    # a run resumed over several sittings may have trained part of its epochs elsewhere
+    here = (now.get("device") or {}).get("cpu_model")
+    elsewhere = sorted({s.get("cpu_model") for s in then.get("sittings") or [] if s.get("cpu_model")} - {here})
+    if here and elsewhere and not any(o.startswith("CPU ") for o in out):
+        out.append(f"sittings on {', '.join(elsewhere)}, {here} now")
     return out
 
 
