@@ -419,3 +419,28 @@ def test_batches_read_from_the_padded_copy_are_the_gathered_ones(channels_last, 
     assert Trainer(model, cfg, data, transform=crop)._crop_source is None
     monkeypatch.setattr(trainer_module, "CROP_SOURCE_MAX_BYTES", 2 * 40 * 3 * 18 * 16)
     assert Trainer(model, cfg, data, transform=crop)._crop_source is not None
+
+
+def test_a_changed_or_replaced_crop_gets_a_new_padded_copy():
+    """The padded copy is made for one transform's padding, flip and layout: change a field or
+    replace the transform and the next epoch's batches are still the transform's own."""
+    from simaug.augment import CropSource, RandomCropFlip
+
+    g = torch.Generator().manual_seed(7)
+    data = ImageSet(torch.randint(0, 256, (24, 3, 8, 8), dtype=torch.uint8, generator=g), torch.arange(24) % 2,
+                    ["a", "b"], {"name": "toy"})
+    model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    t = Trainer(model, TrainConfig(epochs=1, batch_size=8, progress=False, crop_padding=2), data)
+    first = t._crop_source
+
+    def same_as_per_batch(epoch):
+        ref = Trainer(model, TrainConfig(epochs=1, batch_size=8, progress=False), data, transform=t.transform)
+        ref._crop_source = None
+        return all(torch.equal(x, xr) for (x, _), (xr, _) in zip(t._batches(epoch), ref._batches(epoch)))
+
+    t.transform.padding = 3
+    with pytest.raises(ValueError, match="make a new CropSource"):
+        first(torch.arange(4))
+    assert same_as_per_batch(0) and t._crop_source is not first and t._crop_source.padding == 3
+    t.transform = RandomCropFlip(padding=1, flip=False, channels_last=True)
+    assert same_as_per_batch(1) and t._crop_source.made_for(t.transform) and isinstance(t._crop_source, CropSource)

@@ -53,6 +53,7 @@ class CropSource:
         if images.ndim != 4:
             raise ValueError(f"expected images of shape (N, C, H, W), got {tuple(images.shape)}")
         self.transform = transform
+        self._settings = _settings(transform)
         self.n, self.c, self.h, self.w = images.shape
         P = self.padding = int(transform.padding)
         padded = F.pad(images, (P, P, P, P))  # (N, C, H + 2P, W + 2P)
@@ -65,11 +66,19 @@ class CropSource:
         # row r of the view is elements r .. r + row - 1 of the copy (rows overlap; read only)
         self._rows = self._flat.as_strided((self._flat.numel() - self._row + 1, self._row), (1, 1))
 
+    def made_for(self, transform) -> bool:
+        """Whether the copy still serves ``transform``: the same object, with the padding, flip
+        and layout the copy was made with (a changed field needs a new copy)."""
+        return transform is self.transform and _settings(transform) == self._settings
+
     @property
     def nbytes(self) -> int:
         return self._flat.numel() * self._flat.element_size()
 
     def __call__(self, idx: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+        if _settings(self.transform) != self._settings:
+            raise ValueError(f"the transform changed to {self.transform!r} after its padded copy was made with "
+                             f"(padding, flip, channels_last) = {self._settings}; make a new CropSource")
         B, C, H, W, P = len(idx), self.c, self.h, self.w, self.padding
         params = self.transform.sample((B, C, H, W), generator)
         params = {k: v.to(self._flat.device) for k, v in params.items()}
@@ -89,3 +98,7 @@ class CropSource:
         start = (((image[:, None, None] * C + chans[:, None]) * Hp + dy[:, None, None] + rows) * Wp
                  + dx[:, None, None])  # (B, C, H)
         return self._rows.index_select(0, start.reshape(-1)).view(B, C, H, W)
+
+
+def _settings(t: RandomCropFlip):
+    return int(t.padding), bool(t.flip), bool(t.channels_last)

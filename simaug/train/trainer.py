@@ -218,12 +218,14 @@ class Trainer:
         c, n = self.config, len(self.train_set)
         self.generator = self._epoch_generator(epoch)
         order = torch.randperm(n, generator=self.generator).to(self.device)
+        if self._crop_source is not None and not self._crop_source.made_for(self.transform):
+            self._crop_source = self._make_crop_source()  # the transform was replaced or changed
         for i in range(0, n, c.batch_size):
             idx = order[i : i + c.batch_size]
             if len(idx) < 2:  # a batch of one breaks batch norm; drop it
                 break
             # index_select, not images[idx]: the same rows, ~20x faster on CPU for a uint8 batch
-            if self._crop_source is not None and self._crop_source.transform is self.transform:
+            if self._crop_source is not None and self._crop_source.made_for(self.transform):
                 xb = self._crop_source(idx, self.generator)  # the same batch as below, without the gather
             else:
                 xb = self.transform(self._train_images.index_select(0, idx), generator=self.generator)  # (B, C, H, W) uint8
