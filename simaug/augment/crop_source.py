@@ -10,7 +10,7 @@ or of all channels in channels_last) is then a contiguous run of the copy, and o
 On this 2-core CPU that is ~10x faster than selecting the batch and gathering its crops
 pixel by pixel (a uint8 gather, or a layout change, costs ~1 ns per byte; a row copy
 is a ``memcpy``). The price is memory: (1 + flip) x (1 + 2P/H) x (1 + 2P/W) times the
-images' bytes (CIFAR-10, P = 4, with flips: 2.9x, 0.45 GB for the 50,000 training
+images' bytes (CIFAR-10, P = 4, with flips: 3.1x, 0.48 GB for the 50,000 training
 images).
 
 The random draws are the transform's own (:meth:`RandomCropFlip.sample`, the same calls
