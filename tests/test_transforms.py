@@ -241,7 +241,7 @@ def test_crop_source_equals_the_transform_on_the_selected_images(channels_last, 
     images = torch.randint(0, 256, (30, 3, 9, 7), generator=gen(1)).to(dtype)
     crop = create_augment("crop_flip", padding=padding, flip=flip, p=p, channels_last=channels_last)
     source = CropSource(images, crop)
-    assert source.nbytes == (1 + flip) * 30 * 3 * (9 + 2 * padding) * (7 + 2 * padding) * images.element_size()
+    assert source.nbytes == CropSource.bytes_for(images, crop) == (1 + flip) * 30 * 3 * (9 + 2 * padding) * (7 + 2 * padding) * images.element_size()
     for seed in range(4):
         idx = torch.randint(0, 30, (11,), generator=gen(seed))  # repeats allowed
         g1, g2 = gen(seed), gen(seed)

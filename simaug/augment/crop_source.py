@@ -71,6 +71,13 @@ class CropSource:
         and layout the copy was made with (a changed field needs a new copy)."""
         return transform is self.transform and _settings(transform) == self._settings
 
+    @staticmethod
+    def bytes_for(images: torch.Tensor, transform: RandomCropFlip) -> int:
+        """The size of the copy ``CropSource(images, transform)`` would make, without making it."""
+        n, c, h, w = images.shape
+        P = int(transform.padding)
+        return (1 + bool(transform.flip)) * n * c * (h + 2 * P) * (w + 2 * P) * images.element_size()
+
     @property
     def nbytes(self) -> int:
         return self._flat.numel() * self._flat.element_size()

@@ -168,9 +168,7 @@ class Trainer:
         t, images = self.transform, self._train_images
         if type(t) is not RandomCropFlip or images.device.type != "cpu" or not (t.padding or t.flip):
             return None
-        P = int(t.padding)
-        n, c, h, w = images.shape
-        if (1 + t.flip) * n * c * (h + 2 * P) * (w + 2 * P) * images.element_size() > CROP_SOURCE_MAX_BYTES:
+        if CropSource.bytes_for(images, t) > CROP_SOURCE_MAX_BYTES:
             return None
         return CropSource(images, t)
 
