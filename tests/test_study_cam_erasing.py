@@ -273,3 +273,25 @@ def test_tables_read_the_stored_runs():
     assert set(curves.arm) == {"none", "Random Erasing", "CAM erasing, b_h = 2"} and (curves.seeds == 8).all()
     dt = verdict.deletion_table(runs, cfg)
     assert dt.loc["warm-up (end)", "images × runs"] == "50 × 8"
+
+
+def test_arm_curves_say_which_evaluations_lie_above_the_cut_axis():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from simaug.plots.erasing import plot_arm_curves
+
+    def frame(errors):
+        epochs = [5 * (i + 1) for i in range(len(errors))]
+        return pd.DataFrame({"arm": "none", "epoch": epochs, "test_error": errors, "train_loss": 1.0})
+
+    # the axis spans the best error to above the median: the warm-up's 40% and 35% lie above it
+    fig = plot_arm_curves(frame([40.0, 35.0, 21.0, 20.5, 20.4, 20.6]))
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["epochs 5-10: up to 40%, above the axis"]
+    assert ax.get_ylim()[1] < 35.0
+    plt.close(fig)
+    fig = plot_arm_curves(frame([21.0, 20.5, 20.4, 20.6]))  # nothing is cut: no note
+    assert not fig.axes[0].texts
+    plt.close(fig)

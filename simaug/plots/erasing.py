@@ -134,7 +134,13 @@ def plot_arm_curves(curves: pd.DataFrame, erasing_from: Optional[int] = None, ti
     err = curves.test_error.dropna()
     if len(err):  # the interesting range: from the best error to above the median (the first epochs are off the scale)
         lo, span = err.min(), max(err.median() - err.min(), 1.0)
-        axes[0].set_ylim(lo - 0.1 * span, lo + 1.6 * span)
+        top = lo + 1.6 * span
+        axes[0].set_ylim(lo - 0.1 * span, top)
+        above = curves.dropna(subset=["test_error"]).query("test_error > @top")
+        if len(above):  # say what the cut hides (at the bottom left, which the cut-off epochs leave empty)
+            axes[0].text(0.02, 0.04, f"epochs {above.epoch.min()}-{above.epoch.max()}: up to "
+                         f"{above.test_error.max():.0f}%, above the axis", transform=axes[0].transAxes,
+                         va="bottom", ha="left", fontsize=7, color="0.35")
     loss = curves.train_loss.dropna()
     if len(loss) and loss.min() > 0 and loss.max() / loss.min() > 4:  # a log scale shows the late epochs too
         axes[1].set_yscale("log")
