@@ -11,7 +11,7 @@ import pytest
 
 from simaug.run import prepare, resolve_notebook, run_specs
 from simaug.run.verify import diff_metrics, machine_differences
-from simaug.runstore import RunStore, spec_key
+from simaug.runstore import RunResult, RunStore, spec_key
 from simaug.studies import get_study
 
 TINY = {"train_subset": 200, "test_subset": 100, "epochs": 1, "seeds": [0, 1], "device": "cpu"}
@@ -142,7 +142,8 @@ def test_runs_status_and_verify(work):
     p = ["-p", "train_subset", "200", "-p", "test_subset", "100", "-p", "epochs", "1", "-p", "seeds", "[0]", "-p", "device", "cpu"]
     env = {"SIMAUG_WORK": str(work / "work")}
     r = _cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env)
-    assert r.returncode == 0 and json.loads(r.stdout) == {"planned": 1, "stored": 0, "missing": 1, "cpu_hours": 0.0}
+    assert r.returncode == 0 and json.loads(r.stdout) == {"planned": 1, "stored": 0, "missing": 1, "cpu_hours": 0.0,
+                                                          "in_progress": []}
     nb = resolve_notebook("04")
     prep = prepare(nb, "smoke", {"train_subset": 200, "test_subset": 100, "epochs": 1, "seeds": [0], "device": "cpu"})
     run_specs(prep.specs, RunStore(res / "runs"), log=lambda m: None)
@@ -164,6 +165,41 @@ def test_runs_status_and_verify(work):
     mpath.write_text(json.dumps(m))
     r = _cli("runs", "verify", "04", "--results", str(res), "--sample", "1", *p, env=env)
     assert r.returncode == 1 and "test_acc: stored" in r.stdout
+
+
+def test_runs_status_lists_the_missing_runs_with_checkpoints_and_their_epochs(work):
+    """A campaign's unfinished runs, read from their work folders: which, and how far they got."""
+    import torch
+
+    from simaug.runstore import work_dir
+
+    res = work / "results"
+    p = ["-p", "train_subset", "200", "-p", "test_subset", "100", "-p", "epochs", "3", "-p", "seeds", "[0, 1, 2]", "-p", "device", "cpu"]
+    env = {"SIMAUG_WORK": str(work / "work")}
+    prep = prepare(resolve_notebook("04"), "smoke", {"train_subset": 200, "test_subset": 100, "epochs": 3, "seeds": [0, 1, 2], "device": "cpu"})
+    first, second, third = prep.specs
+    for spec, epoch in [(first, 2), (second, 1)]:  # seed 0 has a checkpoint after 2 of 3 epochs, seed 1 after 1
+        folder = work_dir(spec)
+        folder.mkdir(parents=True)
+        torch.save({"epoch": epoch, "model": {}}, folder / "checkpoint.pt")
+    work_dir(third).mkdir(parents=True)  # a work folder without a checkpoint is not progress
+    (work_dir(first) / "sub").mkdir()
+    torch.save({"epoch": 3}, work_dir(first) / "sub" / "checkpoint.pt")
+    st = json.loads(_cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env).stdout)
+    assert st["missing"] == 3
+    assert [(e["key"], e["epochs"], e["of"]) for e in st["in_progress"]] == [
+        (spec_key(first), {".": 2, "sub": 3}, 3), (spec_key(second), {".": 1}, 3)]
+    r = _cli("runs", "status", "04", "--results", str(res), *p, env=env)
+    assert r.returncode == 0 and "in progress (2 of the missing" in r.stdout
+    assert f"{spec_key(second)} " in r.stdout and "seed=1: checkpoint at epoch 1 of 3" in r.stdout
+    assert "seed=0: checkpoint at epoch 2 of 3, sub: epoch 3" in r.stdout
+    (work_dir(second) / "checkpoint.pt").write_bytes(b"not a checkpoint")  # unreadable: named, with the fix
+    r = _cli("runs", "status", "04", "--results", str(res), *p, env=env)
+    assert r.returncode == 0 and "cannot read checkpoint" in r.stdout and "delete it to start the run afresh" in r.stdout
+    # once stored, a run is no longer in progress even if its work folder is still there
+    RunStore(res / "runs").write(first, RunResult(metrics={"test_acc": 0.5}))
+    st = json.loads(_cli("runs", "status", "04", "--results", str(res), "--json", *p, env=env).stdout)
+    assert st["stored"] == 1 and [e["key"] for e in st["in_progress"]] == [spec_key(second)]
 
 
 def test_run_no_render_stores_the_runs_and_leaves_the_page(work):

@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 from ..data.paths import REPO_ROOT
 from .params import parse_value, read_parameters, validate
 from .profiles import FROZEN, PROFILE_NAMES, PUBLISHED
-from .runner import RESULTS, RunFailed, list_notebooks, prepare, resolve_notebook, run_notebook, status
+from .runner import RESULTS, RunFailed, describe_progress, list_notebooks, prepare, resolve_notebook, run_notebook, status
 from .verify import verify
 
 PROFILE_CHOICES = list(PROFILE_NAMES) + ["published"]
@@ -91,6 +91,10 @@ def runs(args) -> int:
         st = status(prep, args.results)
         print(json.dumps(st) if args.json else f"{nb.stem} at {profile}: {st['planned']} planned, {st['stored']} stored, {st['missing']} missing"
               f" (the stored runs took {st['cpu_hours']:.2f} CPU-hours: wall time x threads, every sitting of a resumed run)")
+        if st["in_progress"] and not args.json:
+            print(f"in progress ({len(st['in_progress'])} of the missing; executing again resumes them):")
+            for entry in st["in_progress"]:
+                print(f"  {describe_progress(entry)}")
         return 0
     return verify(prep, args.results, sample=args.sample, log=lambda m: print(m, flush=True))
 

@@ -15,7 +15,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import provenance
 from ..runstore import RunResult, RunStore, canonical, spec_key, work_dir
@@ -94,18 +94,26 @@ def record_sitting(folder) -> List[Dict[str, Any]]:
     its provenance says so, and ``RunStore.cpu_seconds`` adds the earlier sittings' time."""
     path = Path(folder) / SITTINGS
     done = json.loads(path.read_text()) if path.is_file() else []
-    epochs, last = {}, None
-    for ckpt in sorted(Path(folder).rglob("checkpoint.pt")):
-        state = load_checkpoint(ckpt)
-        if isinstance(state, dict) and "epoch" in state:
-            epochs[str(ckpt.parent.relative_to(folder))] = int(state["epoch"])
-        last = max(last or 0.0, ckpt.stat().st_mtime)
+    epochs, last = checkpoint_epochs(folder)
     if done and last is not None:  # the previous sitting's last saved progress: how long it trained usefully
         done[-1]["last_checkpoint_utc"] = provenance.utc_time(last)
     done.append({"time_utc": provenance.utc_now(), "cpu_model": provenance.cpu_model(), "checkpoint_epochs": epochs})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(done, indent=1))
     return done
+
+
+def checkpoint_epochs(folder) -> Tuple[Dict[str, int], Optional[float]]:
+    """The epochs the trainer checkpoints under ``folder`` have completed, keyed by their folder
+    relative to it (``"."`` for the run's own), and the newest checkpoint's modification time
+    (``None`` without checkpoints). An unreadable checkpoint raises ``RuntimeError`` naming it."""
+    epochs, last = {}, None
+    for ckpt in sorted(Path(folder).rglob("checkpoint.pt")):
+        state = load_checkpoint(ckpt)
+        if isinstance(state, dict) and "epoch" in state:
+            epochs[str(ckpt.parent.relative_to(folder))] = int(state["epoch"])
+        last = max(last or 0.0, ckpt.stat().st_mtime)
+    return epochs, last
 
 
 def checkpoint_threads(folder) -> set:
@@ -134,7 +142,7 @@ def run_specs(specs: Sequence[Dict[str, Any]], store: RunStore, executor: str = 
     return out
 
 
-def _label(spec: Dict[str, Any]) -> str:
+def run_label(spec: Dict[str, Any]) -> str:
     brief = {k: v for k, v in spec.items() if k not in ("study", "version", "data", "train") and not isinstance(v, (dict, list))}
     return f"{spec['study']}/{spec_key(spec)} " + " ".join(f"{k}={v}" for k, v in brief.items())
 
@@ -142,9 +150,9 @@ def _label(spec: Dict[str, Any]) -> str:
 def _run_local(todo, store, out, *, jobs, address, threads, log):
     for i, spec in enumerate(todo, 1):
         if store.has(spec):  # stored meanwhile by another process working on the same store
-            log(f"[{i}/{len(todo)}] {_label(spec)}: stored meanwhile, skipped")
+            log(f"[{i}/{len(todo)}] {run_label(spec)}: stored meanwhile, skipped")
             continue
-        log(f"[{i}/{len(todo)}] {_label(spec)}")
+        log(f"[{i}/{len(todo)}] {run_label(spec)}")
         try:
             result = execute_spec(spec, threads=threads)
         except (KeyboardInterrupt, SystemExit):
@@ -174,7 +182,7 @@ def _run_ray(todo, store, out, *, jobs, address, threads, log):
             gpus = 1 if str(spec.get("train", {}).get("device", spec.get("device", ""))).startswith("cuda") else 0
             ref = remote.options(num_cpus=cpus, num_gpus=gpus, max_retries=0).remote(spec, cpus)
             pending[ref] = spec
-            log(f"submitted {_label(spec)} ({cpus} CPU{'s' if cpus > 1 else ''}{', 1 GPU' if gpus else ''})")
+            log(f"submitted {run_label(spec)} ({cpus} CPU{'s' if cpus > 1 else ''}{', 1 GPU' if gpus else ''})")
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             ref = done[0]
@@ -188,7 +196,7 @@ def _run_ray(todo, store, out, *, jobs, address, threads, log):
                 continue
             store.write(spec, result)
             out.executed.append(spec_key(spec))
-            log(f"stored {_label(spec)} ({len(out.executed)} done, {len(pending)} running or queued)")
+            log(f"stored {run_label(spec)} ({len(out.executed)} done, {len(pending)} running or queued)")
     finally:
         if started_here:
             ray.shutdown()

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from ..data.paths import REPO_ROOT
-from ..runstore import RunStore
+from ..runstore import RunStore, spec_key, work_dir
 from ..studies import ConfigError, get_study
-from .executors import EXECUTORS, Outcome, run_specs
+from .executors import EXECUTORS, Outcome, checkpoint_epochs, run_label, run_specs
 from .params import ParameterError, read_parameters, validate
 from .profiles import profile_params
 
@@ -83,14 +83,41 @@ def check_threads(threads: Optional[int]) -> None:
         raise ParameterError(f"--threads {threads!r}: give a whole number of torch threads >= 1 (or leave it out)")
 
 
-def status(prep: Prepared, results: Path = RESULTS) -> Dict[str, Any]:
-    """``planned``, ``stored`` and ``missing`` run counts, and ``cpu_hours``: the stored runs'
-    wall times times their torch threads, summed (runs without both numbers count 0)."""
+def status(prep: Prepared, results: Path = RESULTS, work_root: Optional[os.PathLike] = None) -> Dict[str, Any]:
+    """``planned``, ``stored`` and ``missing`` run counts, ``cpu_hours``: the stored runs'
+    wall times times their torch threads, summed (runs without both numbers count 0), and
+    ``in_progress``: the missing runs with checkpoints in their work folder (``work_root``, by
+    default ``$SIMAUG_WORK`` or ``runs/work``), each with its key, label, the epochs its
+    checkpoints completed (``{".": 58}``; sub-runs by their folder) and the epochs it trains
+    (``of``, when its spec says); an unreadable checkpoint gives ``error`` instead. A run there
+    resumes from those epochs when executed again."""
     store = RunStore(Path(results) / "runs")
     stored = sum(store.has(s) for s in prep.specs)
     cpu = sum(store.cpu_seconds(s) or 0.0 for s in prep.specs)
+    in_progress = []
+    for spec in store.missing(prep.specs):
+        folder = work_dir(spec, work_root)
+        if not folder.is_dir():
+            continue
+        entry = {"key": spec_key(spec), "label": run_label(spec), "of": (spec.get("train") or {}).get("epochs")}
+        try:
+            entry["epochs"], _ = checkpoint_epochs(folder)
+        except RuntimeError as e:  # names the file and the fix (delete it to start the run afresh)
+            in_progress.append({**entry, "epochs": {}, "error": str(e)})
+            continue
+        if entry["epochs"]:
+            in_progress.append(entry)
     return {"planned": len(prep.specs), "stored": stored, "missing": len(prep.specs) - stored,
-            "cpu_hours": cpu / 3600}
+            "cpu_hours": cpu / 3600, "in_progress": in_progress}
+
+
+def describe_progress(entry: Dict[str, Any]) -> str:
+    """One line for an ``in_progress`` entry of :func:`status`."""
+    if entry.get("error"):
+        return f"{entry['label']}: {entry['error']}"
+    total = f" of {entry['of']}" if entry.get("of") else ""
+    where = ", ".join(f"epoch {e}{total}" if sub == "." else f"{sub}: epoch {e}" for sub, e in sorted(entry["epochs"].items()))
+    return f"{entry['label']}: checkpoint at {where}"
 
 
 def execute(prep: Prepared, results: Path = RESULTS, executor: str = "local", jobs: int = 1, address: Optional[str] = None,
