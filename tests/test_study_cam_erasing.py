@@ -295,3 +295,29 @@ def test_arm_curves_say_which_evaluations_lie_above_the_cut_axis():
     fig = plot_arm_curves(frame([21.0, 20.5, 20.4, 20.6]))  # nothing is cut: no note
     assert not fig.axes[0].texts
     plt.close(fig)
+
+
+def test_every_arm_keeps_one_colour_across_the_curve_figures():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+    from simaug.plots.erasing import plot_arm_curves
+
+    cfg = report_config()
+    colors = study.arm_colors(cfg)
+    groups = study.arm_groups(cfg)
+    for arms in groups.values():  # every arm has a colour, and no two arms of a figure share one
+        titles = [study.title(a) for a in arms]
+        assert set(titles) <= set(colors)
+        assert len({to_rgba(colors[t]) for t in titles}) == len(titles)
+    assert colors["CAM erasing, b_h = 2"] == "C2" and colors["none"] == "C0"
+    # the figure draws each arm in its colour, in both panels, whatever the group's order
+    arms = ["Cutout", "none", "CAM erasing, b_h = 2"]
+    frame = pd.DataFrame([{"arm": a, "epoch": e, "test_error": 20.0 + i + e / 10, "train_loss": 1.0 / e}
+                          for i, a in enumerate(arms) for e in (5, 10)])
+    fig = plot_arm_curves(frame, colors=colors)
+    for ax in fig.axes:
+        assert {ln.get_label(): to_rgba(ln.get_color()) for ln in ax.lines if not ln.get_label().startswith("_")} == \
+            {a: to_rgba(colors[a]) for a in arms}
+    plt.close(fig)

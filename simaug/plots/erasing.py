@@ -6,7 +6,7 @@ All figures are at most 10 inches wide and 150 dpi; image grids have no grid lin
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -116,15 +116,18 @@ def plot_cam_rows(images: torch.Tensor, labels: torch.Tensor, rows: Dict[str, to
     return fig
 
 
-def plot_arm_curves(curves: pd.DataFrame, erasing_from: Optional[int] = None, title: str = ""):
+def plot_arm_curves(curves: pd.DataFrame, erasing_from: Optional[int] = None, title: str = "",
+                    colors: Optional[Mapping[str, Any]] = None):
     """Seed-mean test error (%) at the evaluated epochs and train loss per epoch, one line
     per arm (``curves``: columns ``arm, epoch, test_error, train_loss``), with a dotted line
-    where erasing starts (after epoch ``erasing_from``)."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4), dpi=DPI)
+    where erasing starts (after epoch ``erasing_from``). ``colors`` maps an arm to its colour
+    (so that it keeps it across figures); arms not in it take the next colour of the cycle."""
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.9), dpi=DPI)
     for arm, h in curves.groupby("arm", sort=False):
         e = h.dropna(subset=["test_error"])
-        axes[0].plot(e.epoch, e.test_error, marker="o", ms=3, label=arm)
-        axes[1].plot(h.epoch, h.train_loss, label=arm)
+        color = (colors or {}).get(arm)  # None: matplotlib's next colour, the same in both panels
+        axes[0].plot(e.epoch, e.test_error, marker="o", ms=3, label=arm, color=color)
+        axes[1].plot(h.epoch, h.train_loss, label=arm, color=color)
     for ax, label in zip(axes, ["test error (%), seed mean", "train loss (with the erased copies)"]):
         if erasing_from is not None:
             ax.axvline(erasing_from + 0.5, color="grey", ls=":", lw=1)
@@ -146,8 +149,10 @@ def plot_arm_curves(curves: pd.DataFrame, erasing_from: Optional[int] = None, ti
         axes[1].set_yscale("log")
         axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         axes[1].yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
-    axes[1].legend(fontsize=7, loc="upper right", frameon=False)
+    handles, labels = axes[0].get_legend_handles_labels()  # below both panels: inside, it hides late epochs
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    rows = -(-len(labels) // 3)
+    fig.tight_layout(rect=(0, 0.045 * rows, 1, 1), pad=0.5)
     return fig

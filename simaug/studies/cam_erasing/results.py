@@ -43,6 +43,28 @@ def arm_groups(config: Config) -> Dict[str, List[str]]:
             "b_h sweep and CAM source (one seed, no verdict)": sweep + ([cam + " after"] if config.cam_after else [])}
 
 
+#: one colour per arm in every figure that shows it (matplotlib's default cycle; the main CAM arm is "C2")
+ARM_COLOURS = {"none": "C0", "random_erasing": "C1", "cutout": "C3", "hide_and_seek": "C4", "random_erasing_epoch0": "C5"}
+
+
+def arm_colors(config: Config) -> Dict[str, object]:
+    """``{title: colour}`` for every arm of the design, so that an arm keeps its colour across
+    the curve figures: the arms compared with a verdict take fixed colours of the default
+    cycle (the main CAM arm green), the other offsets of the b_h sweep an ordered ramp
+    (``plasma``, by b_h) and the CAM of the trained model black."""
+    import matplotlib
+
+    cam = main_cam(config)
+    out = {title(arm): c for arm, c in ARM_COLOURS.items()}
+    out[title(cam)] = "C2"
+    others = [b for b in sorted(set(config.bh_sweep) | {config.b_h}) if b != config.b_h]
+    ramp = matplotlib.colormaps["plasma"]
+    for i, b in enumerate(others):
+        out[title(f"cam_erasing b_h={b}")] = ramp(0.1 + 0.7 * i / max(1, len(others) - 1))
+    out[title(cam + " after")] = "black"
+    return out
+
+
 def by_arm(runs: Sequence[StoredRun]) -> Dict[str, Dict[int, StoredRun]]:
     """``{arm: {seed: run}}``."""
     out: Dict[str, Dict[int, StoredRun]] = {}
