@@ -230,7 +230,10 @@ def test_revision_table_shows_an_earlier_executions_gates_and_no_comparison():
     runs = [r for r in fake_runs(pilot, thesis_like) if r.spec["arm"] in ("warm-up", "none")]
     table = verdict.revision_table([(pilot, runs)])
     assert list(table["gate"]) == ["baseline fits", "baseline plateaued", "CAM localises"]
-    assert table["execution"].iloc[0].endswith("seed 100 (pilot: warm-up and none arm only)")
+    assert table["execution"].iloc[0].endswith("seed 100 (pilot: none arm)")
+    # the "needs" column says what a gate needs; the measured value stands alone, short enough to show whole
+    assert not any("needs" in m for m in table["measured"]) and table["measured"].str.len().max() <= 50
+    assert table["measured"].iloc[0].endswith("%")
 
 
 def test_positive_control_fails_when_random_erasing_does_not_beat_none():
@@ -268,7 +271,10 @@ def test_tables_read_the_stored_runs():
     assert t.loc["Random Erasing", "thesis (resnet20, 300 epochs, 5 runs)"] == "6.75"
     assert t.loc["Cutout", "ours: test error %"].endswith("(n=3)")
     assert "b_h = 5" in study.sweep_table(runs, cfg).index and "CAM after training" in study.sweep_table(runs, cfg).index
-    assert study.runs_table(runs).shape == (13, 8)
+    rt = study.runs_table(runs)
+    assert rt.shape == (13, 8) and {"none", "Random Erasing", "CAM erasing, b_h = 2", "Cutout"} <= set(rt.index)
+    assert rt.loc["Cutout", "seed 7"] == ""  # blank: the design has no such run
+    assert float(rt.loc["Cutout", "seed 0"]) == pytest.approx(study.errors(runs, "cutout", [0])[0], abs=0.005)
     curves = study.curves(runs, study.arm_groups(cfg)["main comparison"])
     assert set(curves.arm) == {"none", "Random Erasing", "CAM erasing, b_h = 2"} and (curves.seeds == 8).all()
     dt = verdict.deletion_table(runs, cfg)

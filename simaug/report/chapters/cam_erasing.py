@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -88,9 +89,11 @@ def revision_table(earlier: Sequence) -> pd.DataFrame:
             continue
         baseline_only = not any(r.spec.get("arm") == "random_erasing" for r in runs)
         if baseline_only:
-            label += " (pilot: warm-up and none arm only)"
+            label += " (pilot: none arm)"
         rows += [{"execution": label, **gate_row(g)} for g in gates(runs, dataclasses.replace(config, seeds=seeds))
                  if not (baseline_only and g.name == "positive control")]
+    for row in rows:  # the table has its own "needs" column: the measured value alone, short enough to show whole
+        row["measured"] = re.sub(r"; needs [^)]*\)$", ")", re.sub(r"\s*\(needs [^)]*\)$", "", row["measured"]))
     return pd.DataFrame(rows, columns=["execution", "gate", "measured", "needs", "passed"])
 
 
@@ -231,6 +234,6 @@ def deletion_table(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
         rows.append({"model": title(arm), "images × runs": f"{len(cam) // len(rs)} × {len(rs)}",
                      "true-class prob. %": round(float(p0.mean()), 1), "drop, CAM box": round(float(cam.mean()), 2),
                      "drop, random box": round(float(rnd.mean()), 2),
-                     "extra drop ± SD": f"{c.diff:.2f} ± {c.sd:.2f}",
+                     "extra drop ± SD": f"{fmt_num(c.diff, sign=True, digits=2)} ± {c.sd:.2f}",
                      "95% CI": fmt_interval(c.ci, "points", sign=True)})
     return pd.DataFrame(rows).set_index("model")

@@ -90,13 +90,16 @@ def finals(runs: Sequence[StoredRun]) -> pd.DataFrame:
 
 
 def runs_table(runs: Sequence[StoredRun]) -> pd.DataFrame:
-    """Final test error (%) per arm (rows) and seed (columns); the warm-up row is its error
-    at the end of the warm-up."""
+    """Final test error (%) per arm (rows, by title) and seed (columns), as text with two
+    decimals (blank where the design has no run); the warm-up row is its error at the end of
+    the warm-up."""
     f = finals(runs)
     order = list(dict.fromkeys(f.arm))
     table = f.pivot(index="arm", columns="seed", values="test_error").reindex(order).round(2)
     table.columns = [f"seed {s}" for s in table.columns]
-    return table
+    table.index = [title(a) for a in table.index]
+    table.index.name = "arm"
+    return table.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")  # blank: the design has no run of that arm and seed
 
 
 def history(runs: Sequence[StoredRun]) -> pd.DataFrame:
