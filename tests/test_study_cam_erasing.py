@@ -203,6 +203,7 @@ def test_gates_pass_and_the_main_claim_is_reproduced_when_cam_erasing_is_clearly
     # the b_h sweep and the CAM source never get a verdict
     assert claims["02-bh-best"].status == "below_resolution" and claims["02-bh-best"].ours == 0
     assert claims["02-cam-source"].status == "below_resolution" and math.isclose(claims["02-cam-source"].ours, 0.2, abs_tol=1e-3)  # 0.3 - 0.05 * 2
+    assert main.scale.endswith("n=8 paired seeds") and claims["02-bh-best"].scale.endswith("n=1 seed")
 
 
 @pytest.mark.parametrize("broken,gate", [(dict(train_acc=0.80), "baseline fits"), (dict(plateau=False), "baseline plateaued"),

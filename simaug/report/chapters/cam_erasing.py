@@ -100,7 +100,8 @@ def revision_table(earlier: Sequence) -> pd.DataFrame:
 def scale(runs: Sequence[StoredRun], config: Config, seeds: Sequence[int]) -> str:
     r = runs[0].metrics
     return (f"{config.model_name}, {int(r['n_train']):,} CIFAR-10 images × {config.epochs} epochs (erasing from epoch "
-            f"{config.warm_epochs + 1}), {int(r['n_test']):,} test images, n={len(seeds)} paired seeds")
+            f"{config.warm_epochs + 1}), {int(r['n_test']):,} test images, "
+            + (f"n={len(seeds)} paired seeds" if len(seeds) > 1 else f"n={len(seeds)} seed"))
 
 
 def design_resolution(runs: Sequence[StoredRun], config: Config) -> pd.DataFrame:
