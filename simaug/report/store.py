@@ -76,8 +76,8 @@ def collect_claims(results_root: Union[str, Path]) -> list[dict]:
     root = Path(results_root)
     folder = root / "claims"
     if not folder.is_dir():
-        raise FileNotFoundError(f"no claims folder at {folder}: chapters write their claims there "
-                                "(python -m simaug.report.legacy writes that of 02)")
+        raise FileNotFoundError(f"no claims folder at {folder}: each chapter's page writes its claims there when it "
+                                "renders (python -m simaug run <notebook> --profile report)")
     merged, origin = [], {}
     for f in sorted(folder.glob("*.json")):
         for d in read_claims(f):
