@@ -328,3 +328,14 @@ def test_every_arm_keeps_one_colour_across_the_curve_figures():
         assert {ln.get_label(): to_rgba(ln.get_color()) for ln in ax.lines if not ln.get_label().startswith("_")} == \
             {a: to_rgba(colors[a]) for a in arms}
     plt.close(fig)
+
+
+def test_the_sweep_curves_use_the_sweep_seeds_only():
+    cfg = study.Config(**CFG)
+    runs = fake_runs(cfg, thesis_like)
+    groups = study.curve_groups(runs, cfg)
+    main, sweep = groups["main comparison"], groups[list(groups)[-1]]
+    assert (main.seeds == len(cfg.seeds)).all()
+    assert (sweep.seeds == len(cfg.sweep_seeds)).all() and "CAM erasing, b_h = 2" in set(sweep.arm)
+    one = study.curves(runs, ["cam_erasing b_h=2"], seeds=cfg.sweep_seeds)
+    assert one.test_error.dropna().tolist() == sweep[sweep.arm == "CAM erasing, b_h = 2"].test_error.dropna().tolist()

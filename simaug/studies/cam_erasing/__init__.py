@@ -14,11 +14,11 @@ computed in :mod:`simaug.report.chapters.cam_erasing`.
 from .config import MAIN_ARMS, NAME, PILOT_SEED, SECONDARY_ARMS, THESIS, VERSION, Config
 from .execute import execute, final_checkpoint, probe
 from .plan import AUGMENT_PARAMS, arm_of, arm_spec, plan, recipe, warmup_spec
-from .results import (arm_colors, arm_groups, by_arm, curves, erase_ratio_inputs, erased_examples, errors, finals, history, overlay_inputs,
+from .results import (arm_colors, arm_groups, by_arm, curve_groups, curves, erase_ratio_inputs, erased_examples, errors, finals, history, overlay_inputs,
                       runs_table, sweep_table, title)
 
 __all__ = [
-    "AUGMENT_PARAMS", "Config", "MAIN_ARMS", "NAME", "PILOT_SEED", "SECONDARY_ARMS", "THESIS", "VERSION", "arm_colors", "arm_groups", "arm_of",
+    "AUGMENT_PARAMS", "Config", "MAIN_ARMS", "NAME", "PILOT_SEED", "SECONDARY_ARMS", "THESIS", "VERSION", "arm_colors", "arm_groups", "curve_groups", "arm_of",
     "arm_spec", "by_arm", "curves", "erase_ratio_inputs",
     "erased_examples", "errors", "execute", "final_checkpoint", "finals", "history", "overlay_inputs", "plan", "probe", "recipe", "runs_table", "sweep_table", "title", "warmup_spec",
 ]

@@ -65,6 +65,15 @@ def arm_colors(config: Config) -> Dict[str, object]:
     return out
 
 
+def curve_groups(runs: Sequence[StoredRun], config: Config) -> Dict[str, pd.DataFrame]:
+    """:func:`curves` of each group of :func:`arm_groups`, by its title: the main and secondary
+    arms over all their seeds, the b_h sweep and CAM source over ``sweep_seeds`` only (so that
+    the main CAM arm's line there is the same seed(s) as the others')."""
+    groups = arm_groups(config)
+    last = list(groups)[-1]  # the sweep group
+    return {name: curves(runs, arms, seeds=list(config.sweep_seeds) if name == last else None) for name, arms in groups.items()}
+
+
 def by_arm(runs: Sequence[StoredRun]) -> Dict[str, Dict[int, StoredRun]]:
     """``{arm: {seed: run}}``."""
     out: Dict[str, Dict[int, StoredRun]] = {}
@@ -200,11 +209,11 @@ def erased_examples(runs: Sequence[StoredRun], test, config: Config):
     return x, out
 
 
-def curves(runs: Sequence[StoredRun], arms: Sequence[str]) -> pd.DataFrame:
-    """Seed-mean test error (%) at the evaluated epochs and train loss per epoch of ``arms``:
-    columns ``arm, epoch, test_error, train_loss, seeds``."""
+def curves(runs: Sequence[StoredRun], arms: Sequence[str], seeds: Optional[Sequence[int]] = None) -> pd.DataFrame:
+    """Seed-mean test error (%) at the evaluated epochs and train loss per epoch of ``arms``
+    (over ``seeds``, default all): columns ``arm, epoch, test_error, train_loss, seeds``."""
     h = history(runs)
-    h = h[h.arm.isin(arms)]
+    h = h[h.arm.isin(arms) & (h.seed.isin(seeds) if seeds is not None else True)]
     g = h.groupby(["arm", "epoch"], sort=False)
     out = g.agg(test_error=("test_error", "mean"), train_loss=("train_loss", "mean"), seeds=("seed", "nunique")).reset_index()
     out["arm"] = out["arm"].map(title)
